@@ -1,0 +1,79 @@
+using System.CommandLine;
+using ThighSeg.Cli.Commands;
+using ThighSeg.Core;
+
+namespace ThighSeg.Cli;
+
+/// <summary>The <c>thighseg</c> command line: verbs, parsing, exit codes.</summary>
+/// <remarks>
+/// Exit codes: 0 success; 1 a runtime failure the user can act on (bad input file, missing device; the message says what);
+/// 2 bad arguments (unknown verb or option, missing or invalid value). Each verb lives in its own file under Commands/.
+/// </remarks>
+internal static class CliApp
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+
+    public static RootCommand Build(TextWriter output)
+    {
+        var root = new RootCommand("ThighSeg: thigh-muscle segmentation in MRI from few labelled scans (positional contrastive pretraining + fine-tuning).");
+        VersionCommand.Attach(root, output);
+        foreach (var command in Verbs(output))
+        {
+            root.Subcommands.Add(command);
+        }
+        return root;
+    }
+
+    /// <summary>All verbs, in the order --help lists them.</summary>
+    private static IEnumerable<Command> Verbs(TextWriter output)
+    {
+        yield return VersionCommand.CreateBackendVerb(output);
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        RootCommand root = Build(output);
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                error.WriteLine($"error: {e.Message}");
+            }
+            error.WriteLine("Run 'thighseg --help' (or 'thighseg VERB --help') for usage.");
+            return ExitUsage;
+        }
+        try
+        {
+            var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            return parse.Invoke(config);
+        }
+        catch (UsageException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return ExitUsage;
+        }
+        catch (ThighSegException ex)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return ExitFailure;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"error: {ex.Message}");
+            return ExitFailure;
+        }
+    }
+}
+
+/// <summary>Bad arguments found after parsing (values out of range, inconsistent options): exit code 2.</summary>
+internal sealed class UsageException : Exception
+{
+    public UsageException(string message) : base(message) { }
+
+    public UsageException() { }
+
+    public UsageException(string message, Exception innerException) : base(message, innerException) { }
+}

@@ -1,0 +1,3 @@
+using ThighSeg.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
