@@ -1,0 +1,108 @@
+using System.Globalization;
+
+namespace ThighSeg.Core.Abstractions;
+
+/// <summary>Normalisation layer after each convolution of the U-Net.</summary>
+public enum NormKind
+{
+    /// <summary>Batch normalisation (the reference design).</summary>
+    Batch,
+
+    /// <summary>Instance normalisation with learned affine parameters (independent of batch size).</summary>
+    Instance,
+}
+
+/// <summary>
+/// The 2D U-Net of the reference design: <see cref="Depth"/> encoder levels with <c>F, 2F, 4F, ...</c> channels, each two
+/// 3x3 convolutions + normalisation + LeakyReLU(0.01) followed by 2x2 max-pooling, a centre block with
+/// <c>2^Depth · F</c> channels, a decoder of 2x2 transposed convolutions with skip concatenation, and a bias-free 1x1
+/// output convolution. Immutable; validated at construction.
+/// </summary>
+public sealed record UNetOptions
+{
+    /// <summary>Creates the options; every argument is validated.</summary>
+    /// <param name="baseFilters">F, channels of the first level (reference: 32 for CT, 48 for MRI).</param>
+    /// <param name="depth">Number of encoder levels before the centre block (reference: 4).</param>
+    /// <param name="norm">Normalisation layer.</param>
+    /// <param name="inChannels">Input channels (1 for a single MRI contrast).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
+    public UNetOptions(int baseFilters = 48, int depth = 4, NormKind norm = NormKind.Batch, int inChannels = 1)
+    {
+        Check.InRange(baseFilters, 1, 1024, nameof(baseFilters));
+        Check.InRange(depth, 1, 7, nameof(depth));
+        Check.InRange(inChannels, 1, 64, nameof(inChannels));
+        if (!Enum.IsDefined(norm))
+        {
+            throw new ArgumentOutOfRangeException(nameof(norm), norm, "Unknown normalisation kind.");
+        }
+        BaseFilters = baseFilters;
+        Depth = depth;
+        Norm = norm;
+        InChannels = inChannels;
+    }
+
+    /// <summary>F, channels of the first level.</summary>
+    public int BaseFilters { get; }
+
+    /// <summary>Encoder levels before the centre block.</summary>
+    public int Depth { get; }
+
+    /// <summary>Normalisation layer.</summary>
+    public NormKind Norm { get; }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Channels of the deepest (centre) features: <c>F · 2^Depth</c> (16F for the reference depth 4).</summary>
+    public int BottleneckChannels => BaseFilters << Depth;
+
+    /// <summary>Height and width of inputs must be multiples of this (<c>2^Depth</c>).</summary>
+    public int SizeMultiple => 1 << Depth;
+
+    /// <summary>Throws when a <paramref name="height"/> x <paramref name="width"/> input cannot pass through the network.</summary>
+    /// <exception cref="ArgumentException">A side is not a positive multiple of <see cref="SizeMultiple"/>.</exception>
+    public void ValidateInputSize(int height, int width)
+    {
+        if (height <= 0 || width <= 0 || height % SizeMultiple != 0 || width % SizeMultiple != 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Input {height}x{width} is not a multiple of {SizeMultiple} (2^depth, depth {Depth}); resample or pad the slices."));
+        }
+    }
+}
+
+/// <summary>Argument validation helpers whose messages name the parameter and the value received.</summary>
+internal static class Check
+{
+    public static void InRange(int value, int min, int max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in [{min}, {max}], got {value}."));
+        }
+    }
+
+    public static void InRange(double value, double min, double max, string name)
+    {
+        if (double.IsNaN(value) || value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in [{min}, {max}], got {value}."));
+        }
+    }
+
+    public static void Positive(double value, string name)
+    {
+        if (!(value > 0) || double.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be positive and finite, got {value}."));
+        }
+    }
+
+    public static void NonNegative(double value, string name)
+    {
+        if (!(value >= 0) || double.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be non-negative and finite, got {value}."));
+        }
+    }
+}

@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Training;
+using static TorchSharp.torch;
+
+namespace ThighSeg.Torch.Artifacts;
+
+/// <summary>What a model artifact holds.</summary>
+public enum ModelKind
+{
+    /// <summary>A pretrained U-Net encoder (no decoder, no classes).</summary>
+    Encoder,
+
+    /// <summary>A complete segmentation U-Net with its class map.</summary>
+    Segmentation,
+}
+
+/// <summary>Training provenance recorded in a manifest.</summary>
+/// <param name="Method"><c>pcl</c>, <c>gcl</c>, <c>simclr</c>, <c>finetune-from-pretrained</c> or <c>finetune-from-random</c>.</param>
+/// <param name="Seed">The run's seed.</param>
+/// <param name="Epochs">Epochs trained.</param>
+/// <param name="Steps">Optimisation steps.</param>
+/// <param name="Subjects">Subject ids of the training data (and of the validation data for segmentation, marked <c>val:</c>).</param>
+/// <param name="Options">The training options as JSON.</param>
+/// <param name="Device">The device trained on.</param>
+/// <param name="CreatedUtc">When the artifact was written (ISO 8601).</param>
+/// <param name="Initialisation">The pretrained artifact the run started from, or null.</param>
+public sealed record TrainingProvenance(
+    string Method,
+    int Seed,
+    int Epochs,
+    long Steps,
+    IReadOnlyList<string> Subjects,
+    JsonObject? Options,
+    string Device,
+    string CreatedUtc,
+    string? Initialisation);
+
+/// <summary>The contents of <c>manifest.json</c>: everything needed to rebuild a model.</summary>
+/// <param name="FormatVersion">Artifact format version (<see cref="ModelArtifact.CurrentFormatVersion"/>).</param>
+/// <param name="Kind">Encoder or segmentation.</param>
+/// <param name="Network">U-Net configuration.</param>
+/// <param name="Classes">Label values by class index (segmentation only).</param>
+/// <param name="EmbeddingDim">Projection size used in pretraining (encoder only), or 0.</param>
+/// <param name="Preprocessing">Opaque preprocessing description supplied by the caller, or null.</param>
+/// <param name="Training">Provenance.</param>
+/// <param name="WeightsFile">Weights file name inside the folder.</param>
+public sealed record ModelManifest(
+    int FormatVersion,
+    ModelKind Kind,
+    UNetOptions Network,
+    ClassMap? Classes,
+    int EmbeddingDim,
+    JsonObject? Preprocessing,
+    TrainingProvenance Training,
+    string WeightsFile);
+
+/// <summary>
+/// Reads and writes model artifacts: a folder with <c>manifest.json</c> and the TorchSharp weights file. Weights are
+/// written first and the manifest last, each atomically (temporary file + rename), so a folder with a manifest is
+/// complete. Any problem reading one raises <see cref="ModelFormatException"/> naming the folder and what is wrong.
+/// </summary>
+public static class ModelArtifact
+{
+    /// <summary>The manifest format this version writes and reads.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>Manifest file name.</summary>
+    public const string ManifestFile = "manifest.json";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Reads and validates the manifest of the artifact in <paramref name="directory"/>.</summary>
+    /// <exception cref="ModelFormatException">Missing folder or manifest, malformed JSON, unknown format version or values.</exception>
+    public static ModelManifest ReadManifest(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string path = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException($"No model found in '{directory}': {ManifestFile} is missing.");
+        }
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new ModelFormatException($"{path} is empty.");
+            int version = Req(root, "formatVersion").GetValue<int>();
+            if (version != CurrentFormatVersion)
+            {
+                throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{path} has model format version {version}; this ThighSeg reads version {CurrentFormatVersion}."));
+            }
+            var kind = Enum.Parse<ModelKind>(Req(root, "kind").GetValue<string>(), ignoreCase: true);
+            var net = Req(root, "network").AsObject();
+            var network = new UNetOptions(
+                Req(net, "baseFilters").GetValue<int>(),
+                Req(net, "depth").GetValue<int>(),
+                Enum.Parse<NormKind>(Req(net, "norm").GetValue<string>(), ignoreCase: true),
+                Req(net, "inChannels").GetValue<int>());
+            ClassMap? classes = null;
+            if (root["labels"] is JsonArray labels)
+            {
+                var values = new List<int>();
+                var names = new Dictionary<int, string>();
+                foreach (var l in labels)
+                {
+                    int v = Req(l!.AsObject(), "value").GetValue<int>();
+                    values.Add(v);
+                    if (l["name"]?.GetValue<string>() is string n)
+                    {
+                        names[v] = n;
+                    }
+                }
+                classes = new ClassMap(values, names);
+                if (classes.Count != values.Count)
+                {
+                    throw new ModelFormatException($"{path}: the label list must hold distinct values including 0.");
+                }
+            }
+            if (kind == ModelKind.Segmentation && (classes is null || classes.Count < 2))
+            {
+                throw new ModelFormatException($"{path}: a segmentation model needs at least two labels.");
+            }
+            var t = Req(root, "training").AsObject();
+            var training = new TrainingProvenance(
+                Req(t, "method").GetValue<string>(),
+                Req(t, "seed").GetValue<int>(),
+                Req(t, "epochs").GetValue<int>(),
+                Req(t, "steps").GetValue<long>(),
+                (t["subjects"] as JsonArray)?.Select(s => s!.GetValue<string>()).ToList() ?? [],
+                t["options"] as JsonObject is { } o ? (JsonObject)o.DeepClone() : null,
+                t["device"]?.GetValue<string>() ?? "",
+                t["createdUtc"]?.GetValue<string>() ?? "",
+                t["initialisation"]?.GetValue<string>());
+            string weights = Req(root, "weights").GetValue<string>();
+            if (weights.Contains('/', StringComparison.Ordinal) || weights.Contains('\\', StringComparison.Ordinal) || weights.StartsWith('.'))
+            {
+                throw new ModelFormatException($"{path}: invalid weights file name '{weights}'.");
+            }
+            return new ModelManifest(
+                version,
+                kind,
+                network,
+                classes,
+                root["embeddingDim"]?.GetValue<int>() ?? 0,
+                root["preprocessing"] is JsonObject p ? (JsonObject)p.DeepClone() : null,
+                training,
+                weights);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
+        {
+            throw new ModelFormatException($"{path} is not a valid ThighSeg model manifest: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Writes weights (via <paramref name="module"/>.save) then the manifest, each atomically.</summary>
+    internal static void Write(string directory, ModelManifest manifest, nn.Module module)
+    {
+        Directory.CreateDirectory(directory);
+        AtomicFile.Write(Path.Combine(directory, manifest.WeightsFile), stream =>
+        {
+            using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            module.save(w);
+            w.Flush();
+        });
+        var json = ToJson(manifest).ToJsonString(Indented);
+        AtomicFile.Write(Path.Combine(directory, ManifestFile), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+    }
+
+    /// <summary>Loads the weights file of an artifact into <paramref name="module"/> (strict: every parameter must match).</summary>
+    internal static void LoadWeights(string directory, ModelManifest manifest, nn.Module module)
+    {
+        string path = Path.Combine(directory, manifest.WeightsFile);
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException($"The model in '{directory}' is incomplete: weights file {manifest.WeightsFile} is missing.");
+        }
+        try
+        {
+            using var fs = File.OpenRead(path);
+            using var r = new BinaryReader(fs);
+            module.load(r, strict: true);
+            if (fs.Position != fs.Length)
+            {
+                throw new ModelFormatException($"{path} has trailing data; the weights do not match the manifest.");
+            }
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or IOException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new ModelFormatException($"The weights in {path} are corrupt or do not match the manifest's network ({ex.Message}).", ex);
+        }
+    }
+
+    /// <summary>
+    /// Copies the encoder of the artifact in <paramref name="directory"/> (an encoder or a segmentation model) into
+    /// <paramref name="target"/>.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Missing/corrupt artifact, or a network configuration different from the target's.</exception>
+    internal static ModelManifest LoadEncoderInto(string directory, UNetEncoder target)
+    {
+        var manifest = ReadManifest(directory);
+        var a = manifest.Network;
+        var b = target.Options;
+        if (a.BaseFilters != b.BaseFilters || a.Depth != b.Depth || a.Norm != b.Norm || a.InChannels != b.InChannels)
+        {
+            throw new ModelFormatException(
+                $"The pretrained model in '{directory}' has network F={a.BaseFilters}, depth {a.Depth}, {a.Norm} norm, {a.InChannels} channel(s); " +
+                $"fine-tuning was configured with F={b.BaseFilters}, depth {b.Depth}, {b.Norm} norm, {b.InChannels} channel(s). Use the same network options.");
+        }
+        if (manifest.Kind == ModelKind.Encoder)
+        {
+            using var scratch = new UNetEncoder(a);
+            LoadWeights(directory, manifest, scratch);
+            CopyState(scratch, target);
+        }
+        else
+        {
+            using var scratch = new UNet2d(a, manifest.Classes!.Count, seed: 0);
+            LoadWeights(directory, manifest, scratch);
+            CopyState(scratch.Encoder, target);
+        }
+        return manifest;
+    }
+
+    internal static void CopyState(nn.Module source, nn.Module target)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var src = source.state_dict();
+        var dst = target.state_dict();
+        foreach (var (name, t) in dst)
+        {
+            if (!src.TryGetValue(name, out var s) || !s.shape.SequenceEqual(t.shape))
+            {
+                throw new ModelFormatException($"Encoder tensor '{name}' is missing or has another shape in the pretrained model.");
+            }
+            t.copy_(s);
+        }
+    }
+
+    private static JsonObject ToJson(ModelManifest m)
+    {
+        var root = new JsonObject
+        {
+            ["formatVersion"] = m.FormatVersion,
+            ["kind"] = m.Kind.ToString().ToLowerInvariant(),
+            ["network"] = new JsonObject
+            {
+                ["architecture"] = "unet2d",
+                ["baseFilters"] = m.Network.BaseFilters,
+                ["depth"] = m.Network.Depth,
+                ["norm"] = m.Network.Norm.ToString().ToLowerInvariant(),
+                ["inChannels"] = m.Network.InChannels,
+            },
+        };
+        if (m.Classes is not null)
+        {
+            root["labels"] = new JsonArray(m.Classes.Values.Select((v, i) =>
+            {
+                var o = new JsonObject { ["classIndex"] = i, ["value"] = v };
+                if (m.Classes.Names.TryGetValue(v, out string? n))
+                {
+                    o["name"] = n;
+                }
+                return (JsonNode?)o;
+            }).ToArray());
+        }
+        if (m.EmbeddingDim > 0)
+        {
+            root["embeddingDim"] = m.EmbeddingDim;
+        }
+        root["preprocessing"] = m.Preprocessing?.DeepClone();
+        root["training"] = new JsonObject
+        {
+            ["method"] = m.Training.Method,
+            ["seed"] = m.Training.Seed,
+            ["epochs"] = m.Training.Epochs,
+            ["steps"] = m.Training.Steps,
+            ["subjects"] = new JsonArray(m.Training.Subjects.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+            ["options"] = m.Training.Options?.DeepClone(),
+            ["device"] = m.Training.Device,
+            ["createdUtc"] = m.Training.CreatedUtc,
+            ["initialisation"] = m.Training.Initialisation,
+            ["thighSegVersion"] = TorchBackend.InformationalVersion(typeof(ModelArtifact).Assembly),
+        };
+        root["weights"] = m.WeightsFile;
+        return root;
+    }
+
+    private static JsonNode Req(JsonObject o, string name) =>
+        o[name] ?? throw new ModelFormatException($"Manifest field '{name}' is missing.");
+
+    /// <summary>Options serialised for provenance (enums as names).</summary>
+    internal static JsonObject OptionsJson(object options)
+    {
+        var so = new JsonSerializerOptions();
+        so.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        return JsonSerializer.SerializeToNode(options, options.GetType(), so)!.AsObject();
+    }
+}

@@ -1,0 +1,80 @@
+using ThighSeg.Core.Abstractions;
+using static TorchSharp.torch;
+
+namespace ThighSeg.Torch.Losses;
+
+/// <summary>
+/// Supervised-contrastive losses in the SupCon "out" form used by the positional contrastive learning reference:
+/// <c>L = -(tau / tau_base) · mean_a [ (1/|P(a)|) Σ_{b∈P(a)} ( s_ab − log Σ_{c≠a} exp(s_ac) ) ]</c>, with
+/// <c>s_ab = cos(z_a, z_b) / tau</c>. Everything runs on the embeddings' device, in a handful of vectorised ops;
+/// the log-sum-exp is computed stably (max-shifted by libtorch).
+/// </summary>
+/// <remarks>
+/// Layout: <c>2N</c> samples, the first N are view 1 of slices 0..N-1 and the next N are view 2 of the same slices
+/// (sample i and i+N are the two views of slice i). Every anchor always has at least the other view as positive.
+/// Stateless and thread-safe; tensors returned belong to the caller's dispose scope.
+/// </remarks>
+internal static class ContrastiveLoss
+{
+    /// <summary>The generic SupCon "out" loss for embeddings <c>[M, D]</c> and a boolean positive mask <c>[M, M]</c> (diagonal ignored).</summary>
+    public static Tensor SupCon(Tensor embeddings, Tensor positives, double temperature, double baseTemperature)
+    {
+        long m = embeddings.shape[0];
+        Tensor z = nn.functional.normalize(embeddings, p: 2, dim: 1);
+        Tensor sim = z.matmul(z.t()).div_(temperature);
+        Tensor self = eye(m, dtype: ScalarType.Bool, device: embeddings.device);
+        Tensor lse = sim.masked_fill(self, double.NegativeInfinity).logsumexp(1, keepdim: true);
+        Tensor logProb = sim - lse;
+        Tensor pos = positives.logical_and(self.logical_not()).to_type(embeddings.dtype);
+        Tensor meanLogProbPos = (pos * logProb).sum(1).div_(pos.sum(1).clamp_min(1.0));
+        return meanLogProbPos.mean().mul_(-(temperature / baseTemperature));
+    }
+
+    /// <summary>PCL: positives are pairs whose positions <c>[M]</c> differ by less than <paramref name="threshold"/>.</summary>
+    public static Tensor Positional(Tensor embeddings, Tensor positions, double threshold, double temperature, double baseTemperature)
+    {
+        Tensor p = positions.to_type(ScalarType.Float32).reshape(-1, 1);
+        Tensor mask = (p - p.t()).abs_().lt(threshold);
+        return SupCon(embeddings, mask, temperature, baseTemperature);
+    }
+
+    /// <summary>GCL: positives are pairs in the same partition <c>[M]</c> (integer partition indices).</summary>
+    public static Tensor Partition(Tensor embeddings, Tensor partitions, double temperature, double baseTemperature)
+    {
+        Tensor g = partitions.reshape(-1, 1);
+        Tensor mask = g.eq(g.t());
+        return SupCon(embeddings, mask, temperature, baseTemperature);
+    }
+
+    /// <summary>SimCLR: the only positive of sample i is i ± N (the other view of the same slice).</summary>
+    public static Tensor SimClr(Tensor embeddings, double temperature, double baseTemperature)
+    {
+        long m = embeddings.shape[0];
+        if (m % 2 != 0)
+        {
+            throw new ArgumentException($"SimCLR needs two views per slice (an even count), got {m} embeddings.", nameof(embeddings));
+        }
+        Tensor id = arange(m / 2, dtype: ScalarType.Int64, device: embeddings.device).repeat(2).reshape(-1, 1);
+        Tensor mask = id.eq(id.t());
+        return SupCon(embeddings, mask, temperature, baseTemperature);
+    }
+
+    /// <summary>
+    /// GCL partition of a slice with normalised position <c>p = (k+1)/K</c>: <c>ceil(p·P) − 1</c> clamped to
+    /// [0, P−1]; with K a multiple of P this gives P equal partitions (k·P/K rounded down).
+    /// </summary>
+    public static long PartitionOf(double position, int partitions)
+    {
+        long g = (long)Math.Ceiling(position * partitions - 1e-9) - 1;
+        return Math.Clamp(g, 0, partitions - 1);
+    }
+
+    /// <summary>The loss of <paramref name="method"/> for embeddings <c>[2N, D]</c> and positions <c>[2N]</c> (float32, on the device).</summary>
+    public static Tensor For(ContrastiveMethod method, Tensor embeddings, Tensor positions, Tensor? partitions, PretrainOptions options) => method switch
+    {
+        ContrastiveMethod.Pcl => Positional(embeddings, positions, options.Threshold, options.Temperature, options.BaseTemperature),
+        ContrastiveMethod.Gcl => Partition(embeddings, partitions ?? throw new ArgumentNullException(nameof(partitions)), options.Temperature, options.BaseTemperature),
+        ContrastiveMethod.SimClr => SimClr(embeddings, options.Temperature, options.BaseTemperature),
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown contrastive method."),
+    };
+}
