@@ -1,0 +1,236 @@
+using ThighSeg.Core;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
+using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Augmentation;
+using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ThighSeg.Torch.Tests;
+
+/// <summary>Synchronous progress sink (Progress&lt;T&gt; posts asynchronously).</summary>
+internal sealed class SyncProgress(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => onReport(value);
+}
+
+public class TrainingTests
+{
+    private static readonly UNetOptions Tiny = new(baseFilters: 4, depth: 3);
+
+    private static PretrainOptions TinyPretrain(int epochs = 3, ContrastiveMethod method = ContrastiveMethod.Pcl, int seed = 7) =>
+        new(method, Tiny, embeddingDim: 16, epochs: epochs, stepsPerEpoch: 3, batchSize: 8, learningRate: 0.05, threshold: 0.2, seed: seed, logInterval: 1000);
+
+    internal static double ForegroundDice(int[] reference, int[] predicted, int label)
+    {
+        long inter = 0, a = 0, b = 0;
+        for (int i = 0; i < reference.Length; i++)
+        {
+            bool r = reference[i] == label, p = predicted[i] == label;
+            inter += r && p ? 1 : 0;
+            a += r ? 1 : 0;
+            b += p ? 1 : 0;
+        }
+        return 2.0 * inter / (a + b);
+    }
+
+    [Test]
+    public void UNet_OverfitsOneLabelledBatch_ToDiceAbove095()
+    {
+        var stack = Synthetic.Stack("s0", size: 32, depth: 8, seed: 3);
+        var seg = new UNetSegmenter(new FineTuneOptions(new UNetOptions(8, 3), epochs: 60, batchSize: 8, learningRate: 1e-2, minLearningRate: 1e-3,
+            validationFraction: 0, augmentation: AugmentationOptions.None, seed: 1), ComputeDevice.Cpu);
+        var result = seg.FineTune([stack]);
+        using var model = result.Model;
+        var pred = model.Predict(stack, withProbabilities: true);
+        Assert.That(model.Classes.Values, Is.EqualTo(new[] { 0, 7101, 7201 }));
+        Assert.That(ForegroundDice(stack.Labels!, pred.Labels, 7101), Is.GreaterThan(0.95));
+        Assert.That(ForegroundDice(stack.Labels!, pred.Labels, 7201), Is.GreaterThan(0.95));
+        Assert.That(pred.Probabilities, Has.Count.EqualTo(3));
+        Assert.That(pred.Probabilities![0][0] + pred.Probabilities[1][0] + pred.Probabilities[2][0], Is.EqualTo(1).Within(1e-4));
+        Assert.That(result.LossHistory[^1], Is.LessThan(result.LossHistory[0]));
+    }
+
+    [Test]
+    public void Pretraining_LossFalls([Values] ContrastiveMethod method)
+    {
+        string dir = TestSetup.TempDir();
+        var o = new PretrainOptions(method, Tiny, embeddingDim: 16, epochs: 8, stepsPerEpoch: 3, batchSize: 8, learningRate: 0.05,
+            threshold: 0.2, augmentation: AugmentationOptions.None, seed: 3, logInterval: 1000);
+        var result = new ContrastivePretrainer(o, ComputeDevice.Cpu).Pretrain(Synthetic.Cohort(4, seed: 2, labelled: false), dir);
+        TestContext.Out.WriteLine($"{method}: {string.Join(", ", result.LossHistory.Select(v => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}");
+        double first = result.LossHistory.Take(2).Average(), last = result.LossHistory.TakeLast(2).Average();
+        Assert.That(last, Is.LessThan(first * 0.9));
+        Assert.That(File.Exists(Path.Combine(dir, ModelArtifact.ManifestFile)), Is.True);
+        Assert.That(ModelArtifact.ReadManifest(dir).Kind, Is.EqualTo(ModelKind.Encoder));
+    }
+
+    [Test]
+    public void PretrainedEncoderWeights_ArriveInTheSegmenter()
+    {
+        string dir = TestSetup.TempDir();
+        new ContrastivePretrainer(TinyPretrain(epochs: 1), ComputeDevice.Cpu).Pretrain(Synthetic.Cohort(3, labelled: false), dir);
+        using var pretrained = new UNetEncoder(Tiny);
+        ModelArtifact.LoadWeights(dir, ModelArtifact.ReadManifest(dir), pretrained);
+
+        // A learning rate so small that one Adam step moves no weight by more than ~1e-12.
+        var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1, stepsPerEpoch: 1, batchSize: 4, learningRate: 1e-12, minLearningRate: 0,
+            validationFraction: 0, seed: 99), ComputeDevice.Cpu);
+        var fromPretrained = seg.FineTune(Synthetic.Cohort(1), pretrainedEncoder: dir);
+        var fromRandom = seg.FineTune(Synthetic.Cohort(1));
+        using var a = fromPretrained.Model;
+        using var b = fromRandom.Model;
+        var net = ((UNetSegmentationModel)a).Net;
+        var randomNet = ((UNetSegmentationModel)b).Net;
+        var want = pretrained.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        int compared = 0;
+        foreach (var (name, p) in net.Encoder.named_parameters())
+        {
+            Assert.That(p.allclose(want[name], rtol: 0, atol: 1e-7), Is.True, $"encoder tensor {name} did not arrive");
+            compared++;
+        }
+        Assert.That(compared, Is.EqualTo(want.Count));
+        Assert.That(randomNet.Encoder.named_parameters().Any(p => !p.parameter.allclose(want[p.name], rtol: 0, atol: 1e-3)), Is.True, "random init differs");
+        // The decoder is not taken from the pretrained model: same seed, same decoder init for both runs.
+        var decA = net.named_parameters().Where(p => p.name.StartsWith("decoders", StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        var decB = randomNet.named_parameters().Where(p => p.name.StartsWith("decoders", StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        Assert.That(decA.Zip(decB).All(t => t.First.allclose(t.Second, rtol: 0, atol: 1e-7)), Is.True);
+        Assert.That(a.Network, Is.EqualTo(Tiny));
+    }
+
+    [Test]
+    public void Pretraining_ResumesAfterCancellation_AndMatchesAnUninterruptedRun()
+    {
+        var data = Synthetic.Cohort(3, labelled: false);
+        string full = TestSetup.TempDir(), interrupted = TestSetup.TempDir();
+        var reference = new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, full);
+
+        using var cts = new CancellationTokenSource();
+        var stopAfterEpoch1 = new SyncProgress(p =>
+        {
+            if (p.Phase == "pretrain" && p.Epoch == 1 && !double.IsNaN(p.Loss))
+            {
+                cts.Cancel();
+            }
+        });
+        Assert.Catch<OperationCanceledException>(() => new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, interrupted, stopAfterEpoch1, cts.Token));
+        Assert.That(File.Exists(Path.Combine(interrupted, ContrastivePretrainer.CheckpointFile)), Is.True);
+        Assert.That(File.Exists(Path.Combine(interrupted, ModelArtifact.ManifestFile)), Is.False);
+        Assert.That(Directory.GetFiles(interrupted, "*.tmp"), Is.Empty);
+
+        var resumed = new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, interrupted);
+        Assert.That(resumed.Resumed, Is.True);
+        Assert.That(resumed.Steps, Is.EqualTo(reference.Steps));
+        Assert.That(resumed.LossHistory, Is.EqualTo(reference.LossHistory));
+        Assert.That(File.ReadAllBytes(Path.Combine(interrupted, "encoder.bin")), Is.EqualTo(File.ReadAllBytes(Path.Combine(full, "encoder.bin"))));
+    }
+
+    [Test]
+    public void Checkpoint_FromOtherOptions_IsRefused()
+    {
+        var data = Synthetic.Cohort(2, labelled: false);
+        string dir = TestSetup.TempDir();
+        new ContrastivePretrainer(TinyPretrain(epochs: 1), ComputeDevice.Cpu).Pretrain(data, dir);
+        var ex = Assert.Throws<ThighSegException>(() => new ContrastivePretrainer(TinyPretrain(epochs: 1, seed: 8), ComputeDevice.Cpu).Pretrain(data, dir));
+        Assert.That(ex!.Message, Does.Contain("different options"));
+    }
+
+    [Test]
+    public void Checkpoint_Corrupt_GivesModelFormatException()
+    {
+        var data = Synthetic.Cohort(2, labelled: false);
+        string dir = TestSetup.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, ContrastivePretrainer.CheckpointFile), [1, 2, 3]);
+        Assert.Throws<ModelFormatException>(() => new ContrastivePretrainer(TinyPretrain(epochs: 1), ComputeDevice.Cpu).Pretrain(data, dir));
+    }
+
+    [Test]
+    public void FineTuning_IsDeterministic_AndResumable()
+    {
+        var data = Synthetic.Cohort(3, seed: 4);
+        var o = new FineTuneOptions(Tiny, epochs: 3, stepsPerEpoch: 2, batchSize: 4, validationFraction: 0.34, seed: 5, logInterval: 1000);
+        string ckA = TestSetup.TempDir(), ckB = TestSetup.TempDir(), outA = TestSetup.TempDir(), outB = TestSetup.TempDir();
+        var a = new UNetSegmenter(o, ComputeDevice.Cpu).FineTune(data, checkpointDirectory: ckA);
+        using (a.Model)
+        {
+            a.Model.Save(outA);
+        }
+
+        using var cts = new CancellationTokenSource();
+        var stop = new SyncProgress(p =>
+        {
+            if (p.Phase == "finetune" && p.Epoch == 2 && !double.IsNaN(p.Loss))
+            {
+                cts.Cancel();
+            }
+        });
+        Assert.Catch<OperationCanceledException>(() => new UNetSegmenter(o, ComputeDevice.Cpu).FineTune(data, checkpointDirectory: ckB, progress: stop, cancellationToken: cts.Token));
+        var b = new UNetSegmenter(o, ComputeDevice.Cpu).FineTune(data, checkpointDirectory: ckB);
+        using (b.Model)
+        {
+            b.Model.Save(outB);
+        }
+        Assert.That(b.ValidationSubjects, Has.Count.EqualTo(1));
+        Assert.That(b.TrainingSubjects, Has.No.Member(b.ValidationSubjects[0]));
+        Assert.That(b.LossHistory, Is.EqualTo(a.LossHistory));
+        Assert.That(b.BestEpoch, Is.EqualTo(a.BestEpoch));
+        Assert.That(File.ReadAllBytes(Path.Combine(outB, "model.bin")), Is.EqualTo(File.ReadAllBytes(Path.Combine(outA, "model.bin"))));
+    }
+
+    [Test]
+    public void TrainingStepsAndPredictions_LeaveLiveTensorCountUnchanged()
+    {
+        var device = CPU;
+        var stack = Synthetic.Stack("s0", depth: 8);
+        var lookup = new LabelLookup(new ClassMap([7101, 7201]));
+        var slices = Enumerable.Range(0, 4).Select(k => new PositionalSlice(stack, k)).ToArray();
+        using var net = new UNet2d(Tiny, 3, 1);
+        using var opt = optim.Adam(net.parameters(), 1e-3);
+        var aug = new TensorAugmenter(new AugmentationOptions(intensityProbability: 0.5));
+        var rng = new Random(1);
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            var loss = FineTuneStep.Loss(net, aug, slices, lookup, 1.0, device, rng);
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+        }
+        Step(); // creates Adam state and gradients
+        long before = Tensor.TotalCount;
+        for (int i = 0; i < 3; i++)
+        {
+            Step();
+        }
+        Assert.That(Tensor.TotalCount, Is.EqualTo(before), "fine-tuning step");
+
+        var po = TinyPretrain();
+        using var cnet = new ContrastiveNetwork(Tiny, 16, 1);
+        using var sgd = optim.SGD(cnet.parameters(), 0.1, momentum: 0.9);
+        var pslices = Enumerable.Range(0, 8).Select(k => new PositionalSlice(stack, k)).ToArray();
+        void PStep()
+        {
+            using var scope = NewDisposeScope();
+            var loss = PretrainStep.Loss(cnet, new TensorAugmenter(po.Augmentation), pslices, po, device, rng);
+            sgd.zero_grad();
+            loss.backward();
+            sgd.step();
+        }
+        PStep();
+        before = Tensor.TotalCount;
+        PStep();
+        PStep();
+        Assert.That(Tensor.TotalCount, Is.EqualTo(before), "pretraining step");
+
+        var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1, stepsPerEpoch: 1, batchSize: 4, validationFraction: 0), ComputeDevice.Cpu);
+        using var model = seg.FineTune([stack]).Model;
+        model.Predict(stack);
+        before = Tensor.TotalCount;
+        model.Predict(stack, withProbabilities: true, flipTta: true);
+        model.Predict(stack);
+        Assert.That(Tensor.TotalCount, Is.EqualTo(before), "prediction");
+    }
+}
