@@ -24,10 +24,10 @@ internal sealed class TensorAugmenter
         _options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
-    /// <summary>True when the options can change a sample.</summary>
+    /// <summary>True when the options cannot change a sample (no flips, no intensity change, only full-size "crops").</summary>
     public bool IsIdentity =>
         _options.FlipProbability == 0 && _options.IntensityProbability == 0 &&
-        (_options.SpatialProbability == 0 ? _options.MinCropFraction >= 1 : false);
+        _options.SpatialProbability == 0 && _options.MinCropFraction >= 1;
 
     /// <summary>Augments images <c>[N, C, H, W]</c> float and, when given, labels <c>[N, H, W]</c> int64 with the same transform.</summary>
     public (Tensor Image, Tensor? Labels) Apply(Tensor image, Tensor? labels, Random rng)
