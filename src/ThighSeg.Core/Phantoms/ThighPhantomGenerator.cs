@@ -9,8 +9,22 @@ namespace ThighSeg.Core.Phantoms;
 /// <param name="Image">Image intensities (float, arbitrary scanner-like scale), geometry in RAS+ mm.</param>
 /// <param name="Labels">Muscle labels (values of <see cref="ThighPhantomGenerator.LabelMap"/>, same value on both sides), same geometry.</param>
 /// <param name="Tissue">Tissue class of every voxel (<see cref="PhantomTissue"/> as int), same geometry; ground truth for tests.</param>
+/// <param name="Sides">Which thigh every voxel belongs to: 0 outside the body, 1 patient right, 2 patient left; same geometry.</param>
 /// <param name="Levels">Thigh level of every stored slice k (0 = knee joint line, 1 = hip), indexed like the volume's third axis.</param>
-public sealed record PhantomSubject(string SubjectId, int Seed, Volume<float> Image, Volume<int> Labels, Volume<int> Tissue, IReadOnlyList<double> Levels);
+/// <param name="Parameters">The main subject and acquisition parameters drawn from the seed.</param>
+public sealed record PhantomSubject(string SubjectId, int Seed, Volume<float> Image, Volume<int> Labels, Volume<int> Tissue, Volume<int> Sides,
+    IReadOnlyList<double> Levels, PhantomParameters Parameters);
+
+/// <summary>The main parameters of one phantom subject.</summary>
+/// <param name="ThighLengthMm">Knee joint line to hip, mm.</param>
+/// <param name="MinThighGapMm">Smallest skin-to-skin gap between the thighs over the stack (negative: pressed together).</param>
+/// <param name="FatThicknessMm">Mean subcutaneous fat thickness at mid-thigh, mm.</param>
+/// <param name="FattyInfiltration">Fatty infiltration of muscle, 0 (none) to about 0.45.</param>
+/// <param name="FirstLevel">Thigh level of the most inferior slice centre (0 knee, 1 hip).</param>
+/// <param name="LastLevel">Thigh level of the most superior slice centre.</param>
+/// <param name="StoredOrientation">Orientation code of the stored voxel axes (<c>RAS</c>, <c>LAS</c>, <c>RAI</c> or <c>LAI</c>).</param>
+public sealed record PhantomParameters(double ThighLengthMm, double MinThighGapMm, double FatThicknessMm, double FattyInfiltration,
+    double FirstLevel, double LastLevel, string StoredOrientation);
 
 /// <summary>
 /// Generates synthetic T1-weighted-like thigh MRI stacks (hip to knee, both thighs) with 13 labelled muscles per side,
@@ -38,7 +52,7 @@ public sealed class ThighPhantomGenerator
     private const double MuscleScale = 0.85;
     // The muscle compartment bulges posteromedially (adductors and hamstrings): first harmonic towards -135 degrees.
     private static readonly double BulgeC = 0.05 * Math.Cos(-0.75 * Math.PI), BulgeS = 0.05 * Math.Sin(-0.75 * Math.PI);
-    private const double SkinI = 0.55, FatI = 1.0, ImFatI = 0.93, FasciaI = 0.2, CortexI = 0.04, MarrowI = 0.80, VesselI = 0.07, NerveI = 0.52;
+    private const double SkinI = 0.55, FatI = 1.0, ImFatI = 0.93, FasciaI = 0.08, CortexI = 0.04, MarrowI = 0.80, VesselI = 0.07, NerveI = 0.52;
 
     /// <summary>Creates a generator.</summary>
     /// <exception cref="ArgumentException">Inconsistent options.</exception>
@@ -86,7 +100,8 @@ public sealed class ThighPhantomGenerator
         var image = new float[n];
         var labels = new int[n];
         var tissue = new int[n];
-        Parallel.For(0, s.Slices, k => RenderSlice(s, seed, k, shape, image, labels, tissue));
+        var sides = new int[n];
+        Parallel.For(0, s.Slices, k => RenderSlice(s, seed, k, shape, image, labels, tissue, sides));
 
         // Stored axis directions: RAS+ internally; optionally flip x (LAS, as dcm2niix writes) and/or z (superior first).
         double dx = s.PixelMm, dz = s.SliceMm;
@@ -94,18 +109,20 @@ public sealed class ThighPhantomGenerator
         var levels = Enumerable.Range(0, s.Slices).Select(s.Level).ToArray();
         if (s.FlipX)
         {
-            FlipAxis(image, shape, 0); FlipAxis(labels, shape, 0); FlipAxis(tissue, shape, 0);
+            FlipAxis(image, shape, 0); FlipAxis(labels, shape, 0); FlipAxis(tissue, shape, 0); FlipAxis(sides, shape, 0);
         }
         if (s.FlipZ)
         {
-            FlipAxis(image, shape, 2); FlipAxis(labels, shape, 2); FlipAxis(tissue, shape, 2);
+            FlipAxis(image, shape, 2); FlipAxis(labels, shape, 2); FlipAxis(tissue, shape, 2); FlipAxis(sides, shape, 2);
             Array.Reverse(levels);
         }
         double ax = s.FlipX ? -dx : dx, ox = s.FlipX ? -x0 : x0;
         double az = s.FlipZ ? -dz : dz, oz = s.FlipZ ? z0 + ((shape.Z - 1) * dz) : z0;
         var affine = Affine.FromRowMajor([ax, 0, 0, ox, 0, dx, 0, y0, 0, 0, az, oz, 0, 0, 0, 1]);
         return new PhantomSubject(subjectId, seed, new Volume<float>(shape, affine, image), new Volume<int>(shape, affine, labels),
-            new Volume<int>(shape, affine, tissue), levels);
+            new Volume<int>(shape, affine, tissue), new Volume<int>(shape, affine, sides), levels,
+            new PhantomParameters(s.ThighLength, Enumerable.Range(0, s.Slices).Min(k => s.Gap(s.Level(k))), s.FatThickness(0.5), s.Infiltration,
+                s.Level(0), s.Level(s.Slices - 1), (s.FlipX ? "L" : "R") + "A" + (s.FlipZ ? "I" : "S")));
     }
 
     private static void FlipAxis<T>(T[] data, VolumeShape shape, int axis)
@@ -132,18 +149,20 @@ public sealed class ThighPhantomGenerator
         }
     }
 
-    private static double Ramp(double d, double px) => Math.Clamp((d / px) + 0.5, 0, 1);
+    /// <summary>Partial-volume fraction of a structure whose edge is at signed distance <paramref name="d"/> (positive inside):
+    /// a linear ramp 0.75 pixel wide centred on the edge, so labels (thresholds at d = 0) sit where the ramp is 0.5.</summary>
+    private static double Ramp(double d, double px) => Math.Clamp((d / (0.75 * px)) + 0.5, 0, 1);
 
     private static double Lerp(double a, double b, double t) => a + (t * (b - a));
 
-    private static void RenderSlice(SubjectModel s, int seed, int k, VolumeShape shape, float[] image, int[] labels, int[] tissue)
+    private static void RenderSlice(SubjectModel s, int seed, int k, VolumeShape shape, float[] image, int[] labels, int[] tissue, int[] sides)
     {
         double level = s.Level(k);
         double zmm = level * s.ThighLength;
         var thighs = new[] { s.ThighAt(0, level), s.ThighAt(1, level) };
         var rng = new Random(SubjectSeed(seed, 1_000_000 + k));
         double px = s.PixelMm;
-        double sepHalf = Math.Max(0.7 * px, 0.8);
+        double sepHalf = Math.Max(0.85 * px, 0.8);
         int X = shape.X, Y = shape.Y;
         int baseIndex = k * shape.SliceSize;
         var localU = new double[2];
@@ -193,13 +212,16 @@ public sealed class ThighPhantomGenerator
                         : df < -th.FasciaWidth ? PhantomTissue.SubcutaneousFat : df < 0 ? PhantomTissue.Fascia : PhantomTissue.IntermuscularFat;
                     if (df > -px)
                     {
-                        intensity = Lerp(intensity, ImFatI, Ramp(df, px));
-                        RenderCompartment(s, th, localU[tt], localV[tt], xw, yw, zmm, df, px, sepHalf, ref intensity, ref label, ref cls);
+                        // The compartment's content, blended in at the compartment edge (fascia lata) with one ramp.
+                        double inner = ImFatI;
+                        RenderCompartment(s, th, localU[tt], localV[tt], xw, yw, zmm, df, px, sepHalf, ref inner, ref label, ref cls);
+                        intensity = Lerp(intensity, inner, Ramp(df, px));
                     }
                 }
                 image[idx] = (float)intensity;
                 labels[idx] = label;
                 tissue[idx] = (int)cls;
+                sides[idx] = cls == PhantomTissue.Air ? 0 : tt + 1;
             }
         }
 
@@ -285,7 +307,7 @@ public sealed class ThighPhantomGenerator
         if (m1 >= 0)
         {
             double dSep = (e2 - e1) / 2 - sepHalf;
-            dMuscle = Math.Min(Math.Min(-e1, df), Math.Min(dBone, dVessel - (1.6 * sepHalf)));
+            dMuscle = Math.Min(-e1, Math.Min(dBone, dVessel - (1.6 * sepHalf)));
             if (dSep < dMuscle)
             {
                 dMuscle = dSep;
@@ -298,7 +320,7 @@ public sealed class ThighPhantomGenerator
             bool fasciaSeptum = septumLimits && m2 >= 0 && g.Group == 1 && muscles[m2].Group == 1;
             if (fasciaSeptum)
             {
-                intensity = Lerp(intensity, FasciaI, Ramp(df, px));
+                intensity = FasciaI;
             }
             double n1 = s.Texture.Sample(xw / 6.0, yw / 6.0, zmm / 30.0);
             double n2 = s.Texture.Sample((xw / 2.0) + 11.3, (yw / 2.0) + 5.7, (zmm / 8.0) + 3.1);
@@ -306,7 +328,7 @@ public sealed class ThighPhantomGenerator
             double mi = g.Intensity * (1 + (0.12 * (n2 - 0.5)));
             mi = Lerp(mi, ImFatI, infil);
             intensity = Lerp(intensity, mi, Ramp(dMuscle, px));
-            if (dMuscle > 0)
+            if (dMuscle > 0 && df > 0)
             {
                 label = g.Label;
                 cls = PhantomTissue.Muscle;
@@ -438,7 +460,7 @@ public sealed class ThighPhantomGenerator
             // Acquisition.
             Slices = rng.Next(options.MinSlices, options.MaxSlices + 1);
             Coverage = U(rng, 0.55, 0.95);
-            Start = U(rng, 0.02, 0.98 - Coverage);
+            Start = U(rng, 0.04, 0.98 - Coverage);
             SliceMm = Coverage * ThighLength / Slices;
             double needX = 0, needY = 0;
             for (int k = 0; k < Slices; k++)
@@ -546,8 +568,9 @@ public sealed class ThighPhantomGenerator
 
             var fc0 = ThighAnatomy.FemurCentre[ki];
             var fc1 = ThighAnatomy.FemurCentre[ki + 1];
-            double femR = FemurR * (1 + (0.9 * Math.Exp(-l / 0.08)));
-            double cortexT = femR * (0.12 + (0.30 * Smooth(0.05, 0.35, l))) * (1 - (0.3 * Smooth(0.8, 1.0, l)));
+            double femR = FemurR * (1 + (0.7 * Math.Exp(-l / 0.07)));
+            // Thin structures are kept at least about a pixel thick so that they stay visible edges at coarse resolutions.
+            double cortexT = Math.Max(1.1 * PixelMm, femR * (0.12 + (0.30 * Smooth(0.05, 0.35, l))) * (1 - (0.3 * Smooth(0.8, 1.0, l))));
 
             var bundles = ThighAnatomy.Bundles.Select(bd =>
             {
@@ -557,7 +580,7 @@ public sealed class ThighPhantomGenerator
             }).ToArray();
 
             double fatDir = FatDir + (side * 0.3); // nearly mirror-symmetric fat pattern (the local frame is mirrored)
-            return new ThighSlice(sign, cx, cy, Math.Cos(sm.Rotation), Math.Sin(sm.Rotation), R, FatThickness(l) * (1 + (0.06 * (side - 0.5))), Skin, 1.0,
+            return new ThighSlice(sign, cx, cy, Math.Cos(sm.Rotation), Math.Sin(sm.Rotation), R, FatThickness(l) * (1 + (0.06 * (side - 0.5))), Skin, Math.Max(1.0, 1.1 * PixelMm),
                 sm.H2 * Math.Cos(sm.P2), -sm.H2 * Math.Sin(sm.P2), sm.H3 * Math.Cos(sm.P3), -sm.H3 * Math.Sin(sm.P3),
                 FatA1 * Math.Cos(fatDir), FatA1 * Math.Sin(fatDir), FatA2 * Math.Cos(FatP2), -FatA2 * Math.Sin(FatP2),
                 Lerp(fc0.U, fc1.U, kt) * R, Lerp(fc0.V, fc1.V, kt) * R, femR, cortexT, [.. muscles], bundles);
