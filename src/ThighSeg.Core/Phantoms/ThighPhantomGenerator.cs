@@ -48,7 +48,7 @@ public sealed record PhantomParameters(double ThighLengthMm, double MinThighGapM
 /// </remarks>
 public sealed class ThighPhantomGenerator
 {
-    private const double Inflate = 1.3;
+    private const double Inflate = 1.4;
     private const double MuscleScale = 0.85;
     // The muscle compartment bulges posteromedially (adductors and hamstrings): first harmonic towards -135 degrees.
     private static readonly double BulgeC = 0.05 * Math.Cos(-0.75 * Math.PI), BulgeS = 0.05 * Math.Sin(-0.75 * Math.PI);
@@ -439,7 +439,7 @@ public sealed class ThighPhantomGenerator
             FatA2 = U(rng, 0.0, 0.2);
             FatP2 = U(rng, 0, 2 * Math.PI);
             Skin = U(rng, 1.4, 2.4);
-            FemurR = U(rng, 11.5, 14.5);
+            FemurR = U(rng, 12.5, 15.5);
             Infiltration = rng.NextDouble() < 0.3 ? U(rng, 0, 0.08) : U(rng, 0.08, 0.45);
             GapBase = U(rng, -14, 36);
             GapSlope = U(rng, -20, 20);
