@@ -10,7 +10,7 @@ public class OrientationTests
     [TestCase(new double[] { -2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2.2, 0 }, "LAS")]
     [TestCase(new double[] { -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0 }, "LPS")]
     [TestCase(new double[] { 0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0 }, "PIR")]
-    [TestCase(new double[] { 0, 0.8, 0, 0, 0, 0, -3, 0, 1, 0, 0, 0 }, "SRI")]
+    [TestCase(new double[] { 0, 0.8, 0, 0, 0, 0, -3, 0, 1, 0, 0, 0 }, "SRP")]
     public void AxisCodes_MatchNibabelConvention(double[] m, string expected) =>
         Assert.That(Orientation.AxisCodes(Rows(m)), Is.EqualTo(expected));
 
