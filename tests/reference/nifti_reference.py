@@ -5,7 +5,7 @@ Usage: /usr/bin/python3 nifti_reference.py SPEC [SPEC ...]
   SPEC is a path, optionally followed by '@T' to read volume T (0-based) of a 4D file.
 Prints one JSON list with, per SPEC: shape (x, y, z), spacing (column norms of the affine, mm), zooms (pixdim),
 affine (4x4, RAS+), datatype (stored dtype name), sform_code, qform_code, sum/mean/min/max of the scaled data
-(nibabel get_fdata, float64) of the chosen volume, samples [[i, j, k, value-as-float32], ...] at deterministic
+(nibabel get_fdata, float64, NaN ignored) of the chosen volume, nan_count, samples [[i, j, k, value-as-float32], ...] at deterministic
 voxels, and extensions [[ecode, text], ...]. Needs nibabel and numpy (Debian: python3-nibabel).
 """
 import json
@@ -22,6 +22,16 @@ def sample_indices(shape, count=16):
     picks = [((k * 7919 + 13) % n) for k in range(count)]
     out = corners + [(p % nx, (p // nx) % ny, p // (nx * ny)) for p in picks]
     return out
+
+
+def num(v):
+    """A float for JSON; NaN and infinities as the strings "NaN", "Infinity", "-Infinity"."""
+    v = float(v)
+    if np.isnan(v):
+        return "NaN"
+    if np.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return v
 
 
 def describe(spec):
@@ -52,17 +62,18 @@ def describe(spec):
         "datatype": np.dtype(hdr.get_data_dtype()).newbyteorder("=").name,
         "sform_code": int(hdr["sform_code"]),
         "qform_code": int(hdr["qform_code"]),
-        "sum": float(data.sum()),
-        "mean": float(data.mean()),
-        "min": float(data.min()),
-        "max": float(data.max()),
-        "samples": [[i, j, k, float(np.float32(data[i, j, k]))] for (i, j, k) in sample_indices(data.shape[:3])],
+        "sum": float(np.nansum(data)),
+        "mean": float(np.nanmean(data)),
+        "min": float(np.nanmin(data)),
+        "max": float(np.nanmax(data)),
+        "nan_count": int(np.isnan(data).sum()),
+        "samples": [[i, j, k, num(np.float32(data[i, j, k]))] for (i, j, k) in sample_indices(data.shape[:3])],
         "extensions": exts,
     }
 
 
 def main(argv):
-    json.dump([describe(s) for s in argv[1:]], sys.stdout)
+    json.dump([describe(s) for s in argv[1:]], sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
 
 
