@@ -212,7 +212,8 @@ public sealed class NiftiWriter : IVolumeWriter
         };
     }
 
-    private void WriteAtomically(string path, NiftiHeader header, byte[]? extension, Action<Stream, byte[]> writeVoxels)
+    /// <summary>Writes header, extension and voxels to a temporary file in the target folder, then renames it over the target; on any failure deletes the temporary file and rethrows.</summary>
+    internal void WriteAtomically(string path, NiftiHeader header, byte[]? extension, Action<Stream, byte[]> writeVoxels)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!CanWrite(path))
