@@ -62,6 +62,14 @@ internal static class NiftiLabelExtension
         {
             return null;
         }
+        if (!System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            if (payload.IndexOf("\"thighseg\""u8) >= 0)
+            {
+                throw new VolumeFormatException($"{source}: the ThighSeg label extension is not valid UTF-8.");
+            }
+            return null; // some other tool's comment
+        }
         JsonDocument doc;
         try
         {
