@@ -99,3 +99,53 @@ public sealed class SynthCommandTests
         Assert.That(() => SynthCommand.Validate(new SynthRequest(_dir, n, m, t, 1, size)), Throws.TypeOf<UsageException>().With.Message.Contains(message));
     }
 }
+
+[TestFixture]
+public sealed class SynthEndToEndTests
+{
+    [Test]
+    public void SynthVerb_WritesNiftiCohortThatLoadsAsADatasetAndRoundTripsThroughPreprocessing()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"thighseg-synth-e2e-{Guid.NewGuid():N}");
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            int code = CliApp.Run(["synth", "--out", dir, "--subjects", "3", "--labeled", "1", "--test", "1", "--seed", "4", "--size", "48"], output, error);
+            Assert.That(code, Is.Zero, error.ToString());
+            var ds = Dataset.Open(Path.Combine(dir, "manifest.csv"), new VolumeFormatsSource());
+            Assert.That(ds.LabelsFromFile, Is.True);
+            Assert.That(ds.SubjectsIn(DatasetSplit.Unlabeled), Is.EqualTo(new[] { "sub-003" }));
+            var subject = ds.Load("sub-001");
+            var prepared = new ThighSeg.Core.Preprocessing.Preprocessor(new() { TargetSpacingMm = subject.Image.Spacing.X, TargetSize = 48 })
+                .Prepare(subject.Image, subject.Labels, subject.Subject);
+            var restored = ThighSeg.Core.Preprocessing.Preprocessor.Restore(prepared, [.. prepared.Stacks.Select(s => s.Labels!)]);
+            Assert.Multiple(() =>
+            {
+                Assert.That(restored.Data, Is.EqualTo(subject.Labels!.Data));
+                Assert.That(restored.Affine.ApproximatelyEquals(subject.Image.Affine), Is.True);
+                Assert.That(subject.Labels.Data.Distinct().Count(), Is.GreaterThan(8));
+            });
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Test]
+    public void SynthVerb_ExitsWithUsageErrorOnInconsistentCounts()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = CliApp.Run(["synth", "--out", Path.GetTempPath(), "--subjects", "3", "--labeled", "3", "--test", "1"], output, error);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(error.ToString(), Does.Contain("exceeds --subjects"));
+        });
+    }
+}

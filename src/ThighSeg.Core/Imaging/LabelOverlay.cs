@@ -1,4 +1,3 @@
-using ThighSeg.Core.Preprocessing;
 using ThighSeg.Core.Volumes;
 
 namespace ThighSeg.Core.Imaging;
@@ -53,9 +52,8 @@ public static class LabelOverlay
         {
             throw new ArgumentException("Labels and image differ in geometry.", nameof(labels));
         }
-        var plan = AxisReorientation.For(image.Shape, image.Affine);
-        var img = plan.ToCanonical(image);
-        var lab = labels is null ? null : plan.ToCanonical(labels);
+        var (img, plan) = Orientation.ToCanonical(image);
+        var lab = labels is null ? null : plan.Apply(labels);
 
         float[] sorted = (float[])img.Data.Clone();
         Array.Sort(sorted);

@@ -24,7 +24,7 @@ public sealed record StackGeometry(string Part, double X0, double Y0, int DirX, 
 /// </remarks>
 public sealed class PreparedSubject
 {
-    internal PreparedSubject(string subjectId, IReadOnlyList<SliceStack> stacks, Volume<float> original, AxisReorientation orientation,
+    internal PreparedSubject(string subjectId, IReadOnlyList<SliceStack> stacks, Volume<float> original, OrientationTransform orientation,
         IReadOnlyList<StackGeometry> geometry, int[]? splitColumns, IntensityNormalization normalization)
     {
         SubjectId = subjectId;
@@ -50,7 +50,7 @@ public sealed class PreparedSubject
     public Affine OriginalAffine { get; }
 
     /// <summary>The reorientation between the original voxel order and canonical RAS+.</summary>
-    public AxisReorientation Orientation { get; }
+    public OrientationTransform Orientation { get; }
 
     /// <summary>Placement of each stack in the canonical grid.</summary>
     public IReadOnlyList<StackGeometry> Geometry { get; }

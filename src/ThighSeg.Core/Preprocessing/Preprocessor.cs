@@ -44,9 +44,8 @@ public sealed class Preprocessor
         {
             throw new ArgumentException($"Subject '{subjectId}': labels ({labels.Shape}) and image ({image.Shape}) differ in geometry.", nameof(labels));
         }
-        var orientation = AxisReorientation.For(image.Shape, image.Affine);
-        var img = orientation.ToCanonical(image);
-        var lab = labels is null ? null : orientation.ToCanonical(labels);
+        var (img, orientation) = Orientation.ToCanonical(image);
+        var lab = labels is null ? null : orientation.Apply(labels);
         var norm = Normalization(img.Data);
         var s = img.Shape;
         var (spx, spy, _) = img.Spacing;
@@ -106,7 +105,7 @@ public sealed class Preprocessor
         ArgumentNullException.ThrowIfNull(prepared);
         CheckStacks(prepared, stackLabels);
         var cs = prepared.Orientation.CanonicalShape;
-        var canonical = new Volume<int>(cs, Affine.Identity);
+        var canonical = new Volume<int>(cs, prepared.Orientation.CanonicalAffine);
         ForEachCanonicalVoxel(prepared, (x, y, k, g, si) =>
         {
             double c = (x - g.X0) / (g.DirX * g.StepX), r = (y - g.Y0) / g.StepY;
@@ -117,7 +116,7 @@ public sealed class Preprocessor
                 canonical[x, y, k] = stackLabels[si][(k * n * n) + (ri * n) + ci];
             }
         });
-        return prepared.Orientation.FromCanonical(canonical, prepared.OriginalAffine);
+        return prepared.Orientation.ToOriginal(canonical);
     }
 
     /// <summary>Maps a network-space float map (for example one label's probability; one array per stack) back to the
@@ -128,7 +127,7 @@ public sealed class Preprocessor
         ArgumentNullException.ThrowIfNull(prepared);
         CheckStacks(prepared, stackValues);
         var cs = prepared.Orientation.CanonicalShape;
-        var canonical = new Volume<float>(cs, Affine.Identity);
+        var canonical = new Volume<float>(cs, prepared.Orientation.CanonicalAffine);
         ForEachCanonicalVoxel(prepared, (x, y, k, g, si) =>
         {
             double c = (x - g.X0) / (g.DirX * g.StepX), r = (y - g.Y0) / g.StepY;
@@ -137,7 +136,7 @@ public sealed class Preprocessor
                 ? outside
                 : Bilinear(stackValues[si], n, k, Math.Clamp(c, 0, n - 1), Math.Clamp(r, 0, n - 1));
         });
-        return prepared.Orientation.FromCanonical(canonical, prepared.OriginalAffine);
+        return prepared.Orientation.ToOriginal(canonical);
     }
 
     private static float Bilinear(float[] v, int n, int k, double c, double r)

@@ -50,6 +50,7 @@ public class ThighPhantomGeneratorTests
             Assert.That(subjects.Select(s => s.Image.Shape.Z).Distinct().Count(), Is.GreaterThan(6));
             Assert.That(subjects.Select(s => Math.Round(s.Image.Spacing.X, 3)).Distinct().Count(), Is.GreaterThan(6));
             Assert.That(subjects.Select(s => s.Parameters.StoredOrientation).Distinct().Count(), Is.GreaterThan(1));
+            Assert.That(subjects.All(s => Orientation.AxisCodes(s.Image.Affine) == s.Parameters.StoredOrientation), Is.True);
             Assert.That(subjects.Select(s => s.Levels.Min()).Distinct().Count(), Is.EqualTo(12));
             Assert.That(subjects.All(s => s.Levels.All(l => l is > 0 and < 1)), Is.True);
         });
