@@ -32,9 +32,11 @@ internal static class CliApp
         yield return VersionCommand.CreateBackendVerb(output);
     }
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) => Invoke(Build(output), args, output, error);
+
+    /// <summary>Parses and runs <paramref name="args"/> against <paramref name="root"/>, mapping errors to exit codes.</summary>
+    internal static int Invoke(RootCommand root, string[] args, TextWriter output, TextWriter error)
     {
-        RootCommand root = Build(output);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
