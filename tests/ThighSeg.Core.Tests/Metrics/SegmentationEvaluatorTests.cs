@@ -151,6 +151,38 @@ public class SegmentationEvaluatorTests
     }
 
     [Test]
+    public void EveryLabelOfAMultiLabelMap_MatchesBruteForce()
+    {
+        // Three interleaved labels with random voxels, blocks and border contact: each label's padded bounding-box EDT
+        // must give the same distances as brute force over the whole image.
+        var sp = (0.8, 1.4, 2.5);
+        var reference = LabelVolumes.Empty(12, 10, 7, sp.Item1, sp.Item2, sp.Item3);
+        var prediction = LabelVolumes.Empty(12, 10, 7, sp.Item1, sp.Item2, sp.Item3);
+        var rng = new Random(11);
+        for (int i = 0; i < reference.Data.Length; i++)
+        {
+            reference.Data[i] = rng.NextDouble() < 0.15 ? rng.Next(1, 4) : 0;
+            prediction.Data[i] = rng.NextDouble() < 0.15 ? rng.Next(1, 4) : 0;
+        }
+        reference.Box(1, 0, 4, 0, 4, 0, 3).Box(2, 6, 11, 2, 8, 2, 6).Box(3, 2, 7, 6, 9, 0, 2);
+        prediction.Box(1, 1, 5, 0, 3, 0, 4).Box(2, 5, 10, 3, 9, 1, 6).Box(3, 3, 8, 5, 9, 0, 3);
+
+        var comparisons = new SegmentationEvaluator().Compare(reference, prediction);
+
+        Assert.That(comparisons.Select(c => c.Label), Is.EqualTo(new[] { 1, 2, 3 }));
+        foreach (var c in comparisons)
+        {
+            var rs = LabelVolumes.BruteSurface(reference, c.Label);
+            var ps = LabelVolumes.BruteSurface(prediction, c.Label);
+            Assert.That(c.Surfaces!.ReferenceToPrediction.ToArray(), Is.EqualTo(LabelVolumes.BruteDirected(rs, ps, sp)).Within(1e-9), $"label {c.Label}");
+            Assert.That(c.Surfaces!.PredictionToReference.ToArray(), Is.EqualTo(LabelVolumes.BruteDirected(ps, rs, sp)).Within(1e-9), $"label {c.Label}");
+            Assert.That(c.ReferenceVoxels, Is.EqualTo(reference.Data.Count(v => v == c.Label)));
+            Assert.That(c.PredictedVoxels, Is.EqualTo(prediction.Data.Count(v => v == c.Label)));
+            Assert.That(c.OverlapVoxels, Is.EqualTo(reference.Data.Zip(prediction.Data).Count(t => t.First == c.Label && t.Second == c.Label)));
+        }
+    }
+
+    [Test]
     public void Surface_ExcludesInteriorVoxels_AndIncludesVoxelsOnTheImageBorder()
     {
         // A 3×3×3 cube filling the image: every voxel touches the border except none (the centre has all 6 neighbours
