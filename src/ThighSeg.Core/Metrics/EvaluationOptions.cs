@@ -31,7 +31,7 @@ public sealed record EvaluationOptions
                         throw new ArgumentException($"Labels lists {label} more than once.", nameof(Labels));
                     }
                 }
-                field = value.ToArray();
+                field = Array.AsReadOnly(value.ToArray());
             }
             else
             {
@@ -44,7 +44,7 @@ public sealed record EvaluationOptions
     public IReadOnlyDictionary<int, string>? LabelNames
     {
         get;
-        init => field = value is null ? null : new Dictionary<int, string>(value);
+        init => field = value is null ? null : new System.Collections.ObjectModel.ReadOnlyDictionary<int, string>(new Dictionary<int, string>(value));
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public sealed record EvaluationOptions
                     throw new ArgumentException($"Metric name '{metric.Name}' is empty or already used; every metric needs a unique column name.", nameof(AdditionalMetrics));
                 }
             }
-            field = value.ToArray();
+            field = Array.AsReadOnly(value.ToArray());
         }
     } = [];
 
