@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ThighSeg.Cli.Commands;
 using ThighSeg.Core;
+using ThighSeg.IO;
 
 namespace ThighSeg.Cli;
 
@@ -32,6 +33,7 @@ internal static class CliApp
         yield return VersionCommand.CreateBackendVerb(output);
         yield return InfoCommand.Create(output);
         yield return ConvertCommand.Create(output);
+        yield return EvaluateCommand.Create(output, VolumeFormats.Default.Readers);
     }
 
     public static int Run(string[] args, TextWriter output, TextWriter error) => Invoke(Build(output), args, output, error);

@@ -3,6 +3,7 @@ using System.Globalization;
 using ThighSeg.Cli.Commands;
 using ThighSeg.Core.Volumes;
 using ThighSeg.IO;
+using ThighSeg.IO.Nifti;
 
 namespace ThighSeg.Cli.Tests;
 
@@ -178,6 +179,32 @@ public sealed class EvaluateCommandTests
         var (code, text, _) = Run("evaluate", "--help");
         Assert.That(code, Is.Zero);
         Assert.That(text, Does.Contain("--pred").And.Contain("--ref").And.Contain("--labels").And.Contain("--out"));
+    }
+
+    [Test]
+    public void Thighseg_Evaluate_ReadsNiftiLabelMaps_ThroughTheRegisteredVerb()
+    {
+        // End to end through CliApp.Run and the default NIfTI reader: names come from the reference's label extension.
+        var names = new Dictionary<int, string> { [1] = "vastus_lateralis", [2] = "rectus_femoris" };
+        var writer = new NiftiWriter();
+        writer.WriteLabels(Path.Combine(RefDir, "sub-01.nii.gz"), Map(), names);
+        writer.WriteLabels(Path.Combine(PredDir, "sub-01.nii.gz"), Map(shift: 1));
+        writer.WriteLabels(Path.Combine(RefDir, "sub-02.nii"), Map(), names);
+        writer.WriteLabels(Path.Combine(PredDir, "sub-02.nii"), Map());
+        string outPath = Path.Combine(_dir, "metrics.csv");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        int code = CliApp.Run(["evaluate", "--pred", PredDir, "--ref", RefDir, "--out", outPath], output, error);
+
+        Assert.That(code, Is.Zero, error.ToString());
+        string[] lines = File.ReadAllLines(outPath);
+        Assert.That(lines, Has.Length.EqualTo(5));
+        Assert.That(lines[1], Does.StartWith("sub-01,1,vastus_lateralis,both,0.6666666666666666,"));
+        Assert.That(lines[2], Does.StartWith("sub-01,2,rectus_femoris,both,"));
+        Assert.That(lines[3], Is.EqualTo("sub-02,1,vastus_lateralis,both,1,0,0,0,0.072,0.072"));
+        Assert.That(File.Exists(Path.Combine(_dir, "metrics.summary.csv")), Is.True);
+        Assert.That(output.ToString(), Does.Contain("vastus_lateralis"));
     }
 
     [TestCase("sub-01.nii.gz", "sub-01")]
