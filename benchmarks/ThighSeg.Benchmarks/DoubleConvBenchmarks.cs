@@ -1,0 +1,85 @@
+using BenchmarkDotNet.Attributes;
+using ThighSeg.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ThighSeg.Benchmarks;
+
+/// <summary>
+/// Forward + backward of a U-Net double-conv block (conv3x3 → BatchNorm → LeakyReLU, twice) on a batch of 8,
+/// the convolution hot path of both pretraining and fine-tuning.
+/// </summary>
+[MemoryDiagnoser]
+public class DoubleConvBenchmarks
+{
+    private nn.Module<Tensor, Tensor>? _block;
+    private Tensor? _input;
+    private Device? _device;
+
+    /// <summary>Devices: CPU, plus CUDA when available.</summary>
+    public static IEnumerable<ComputeDevice> DeviceValues => BenchmarkHost.Devices();
+
+    [ParamsSource(nameof(DeviceValues))]
+    public ComputeDevice Device { get; set; }
+
+    /// <summary>Input and output channels (U-Net base filters F and 2F levels).</summary>
+    [Params(16, 32)]
+    public int Channels { get; set; }
+
+    /// <summary>Square input size in pixels.</summary>
+    [Params(64, 128, 256)]
+    public int Size { get; set; }
+
+    public const int Batch = 8;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _device = TorchBackend.Resolve(Device);
+        torch.manual_seed(0);
+        _block = nn.Sequential(
+            nn.Conv2d(Channels, Channels, 3, padding: 1, bias: false),
+            nn.BatchNorm2d(Channels),
+            nn.LeakyReLU(0.01),
+            nn.Conv2d(Channels, Channels, 3, padding: 1, bias: false),
+            nn.BatchNorm2d(Channels),
+            nn.LeakyReLU(0.01));
+        _block.to(_device);
+        _input = torch.randn(Batch, Channels, Size, Size, device: _device);
+    }
+
+    [Benchmark(Description = "double-conv forward+backward")]
+    public float ForwardBackward()
+    {
+        using var scope = torch.NewDisposeScope();
+        _block!.zero_grad();
+        var output = _block.forward(_input!);
+        var loss = output.square().mean();
+        loss.backward();
+        if (_device!.type == DeviceType.CUDA)
+        {
+            torch.cuda.synchronize();
+        }
+        return Size; // no host sync on the loss: the backward pass above is what is measured
+    }
+
+    [Benchmark(Description = "double-conv forward (inference)")]
+    public float Forward()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var output = _block!.forward(_input!);
+        if (_device!.type == DeviceType.CUDA)
+        {
+            torch.cuda.synchronize();
+        }
+        return output.shape[1];
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _input?.Dispose();
+        _block?.Dispose();
+    }
+}
