@@ -99,6 +99,10 @@ internal sealed class DicomImage
         {
             return null;
         }
+        if (DicomUids.NativeEncoding(ds.TransferSyntax) is null)
+        {
+            throw DicomParser.UnsupportedTransferSyntax(ds.Source, ds.TransferSyntax);
+        }
         if (DicomUids.IsEnhanced(sopClass))
         {
             throw ds.Error($"SOP class {DicomUids.DescribeSopClass(sopClass)} is an enhanced multi-frame object whose geometry is in per-frame " +
@@ -225,6 +229,10 @@ internal sealed class DicomImage
             PixelVr = pixel.Vr,
         };
     }
+
+    /// <summary>SeriesInstanceUID (empty when absent), SeriesNumber and SeriesDescription; never throws.</summary>
+    public static (string Uid, string? Number, string? Description) SeriesIdentity(DicomDataset ds) =>
+        (ds.GetString(SeriesInstanceUidTag) ?? string.Empty, ds.GetString(SeriesNumberTag), ds.GetString(SeriesDescriptionTag));
 
     /// <summary>
     /// Decodes the stored pixels into <paramref name="destination"/> (Rows·Columns floats, x fastest) with the row order

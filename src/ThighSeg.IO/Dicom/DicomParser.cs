@@ -222,12 +222,10 @@ internal static class DicomParser
         }
         else
         {
+            // Compressed syntaxes are parsed (their attributes say which series they belong to) but never decoded:
+            // DicomImage refuses them, naming the transfer syntax.
             encoding = DicomUids.NativeEncoding(transferSyntax)
-                ?? throw new DicomFormatException(source,
-                    $"transfer syntax {DicomUids.DescribeTransferSyntax(transferSyntax)} is not supported: ThighSeg decodes only uncompressed " +
-                    "implicit/explicit VR little endian, explicit VR big endian and deflated explicit VR little endian data; " +
-                    "decompress the series first (for example `dcmdjpeg`, `dcmdrle`, `dcmdjpls` or `gdcmconv --raw`)",
-                    FormatTag(TransferSyntaxTag), null);
+                ?? (DicomUids.IsEncapsulated(transferSyntax) ? DicomEncoding.ExplicitLittleEncapsulated : throw UnsupportedTransferSyntax(source, transferSyntax));
         }
 
         byte[] body = data;
@@ -248,6 +246,14 @@ internal static class DicomParser
         }
         return new DicomDataset(source, body, encoding, transferSyntax, elements);
     }
+
+    /// <summary>The refusal for a transfer syntax ThighSeg cannot decode.</summary>
+    public static DicomFormatException UnsupportedTransferSyntax(string source, string transferSyntax) =>
+        new(source,
+            $"transfer syntax {DicomUids.DescribeTransferSyntax(transferSyntax)} is not supported: ThighSeg decodes only uncompressed " +
+            "implicit/explicit VR little endian, explicit VR big endian and deflated explicit VR little endian data; " +
+            "decompress the series first (for example `dcmdjpeg`, `dcmdrle`, `dcmdjpls` or `gdcmconv --raw`)",
+            FormatTag(TransferSyntaxTag), null);
 
     private static bool HasExplicitVr(byte[] data, int pos) =>
         pos + 6 <= data.Length && KnownVrs.Contains(Encoding.ASCII.GetString(data, pos + 4, 2));
@@ -340,6 +346,15 @@ internal static class DicomParser
 
         if (length == UndefinedLength)
         {
+            if (tag == PixelDataTag && enc == DicomEncoding.ExplicitLittleEncapsulated)
+            {
+                SkipFragments(d, ref pos, limit, source, start);
+                if (sink is not null && !sink.TryAdd(tag, new DicomElement(tag, vr, pos, 0, start)))
+                {
+                    throw new DicomFormatException(source, "the element appears twice", FormatTag(tag), start);
+                }
+                return tag;
+            }
             if (tag == PixelDataTag)
             {
                 throw new DicomFormatException(source,
@@ -373,6 +388,31 @@ internal static class DicomParser
         }
         pos += (int)length;
         return tag;
+    }
+
+    /// <summary>Skips encapsulated pixel data: fragment items of defined length up to the sequence delimiter.</summary>
+    private static void SkipFragments(byte[] d, ref int pos, int limit, string source, int start)
+    {
+        while (true)
+        {
+            if (limit - pos < 8)
+            {
+                throw new DicomFormatException(source, "encapsulated pixel data ends without a sequence delimiter", FormatTag(PixelDataTag), start);
+            }
+            uint tag = ((uint)ReadU16(d, pos, false) << 16) | ReadU16(d, pos + 2, false);
+            uint length = ReadU32(d, pos + 4, false);
+            int itemStart = pos;
+            pos += 8;
+            if (tag == SequenceDelimitationTag)
+            {
+                return;
+            }
+            if (tag != ItemTag || length > (uint)(limit - pos))
+            {
+                throw new DicomFormatException(source, $"malformed fragment in encapsulated pixel data ({FormatTag(tag)}, length {length})", FormatTag(PixelDataTag), itemStart);
+            }
+            pos += (int)length;
+        }
     }
 
     /// <summary>Walks the items of a defined-length sequence occupying [pos, pos+length).</summary>

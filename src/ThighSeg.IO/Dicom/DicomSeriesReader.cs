@@ -90,26 +90,34 @@ public sealed class DicomSeriesReader : IVolumeReader
             throw new DicomFormatException(path, "no such file or folder", null, null);
         }
 
-        // Pass 1: headers only (each file's bytes are released after parsing).
-        var images = new List<DicomImage>(files.Count);
+        // Pass 1: headers only (each file's bytes are released after parsing). In a folder, a well-formed file that
+        // cannot be decoded (compressed, multi-frame, colour) only matters if its series is the one being read.
+        var members = new List<SeriesMember>(files.Count);
         int withoutPixels = 0;
         foreach (string file in files)
         {
-            DicomImage? image = DicomImage.FromDataset(DicomParser.Parse(ReadFile(file), file));
-            if (image is null)
+            DicomDataset ds = DicomParser.Parse(ReadFile(file), file);
+            var (uid, number, description) = DicomImage.SeriesIdentity(ds);
+            try
             {
-                withoutPixels++;
+                DicomImage? image = DicomImage.FromDataset(ds);
+                if (image is null)
+                {
+                    withoutPixels++;
+                    continue;
+                }
+                members.Add(new SeriesMember(uid, number, description, image, null));
             }
-            else
+            catch (DicomFormatException ex) when (files.Count > 1)
             {
-                images.Add(image);
+                members.Add(new SeriesMember(uid, number, description, null, ex));
             }
         }
-        if (images.Count == 0)
+        if (members.Count == 0)
         {
             throw new DicomFormatException(path, $"no images: the {withoutPixels} DICOM object(s) found hold no pixel data", null, null);
         }
-        List<DicomImage> series = SelectSeries(path, images, options.SeriesInstanceUid);
+        List<DicomImage> series = SelectSeries(path, members, options.SeriesInstanceUid);
         var geometry = SeriesGeometry.Build(path, series);
 
         // Pass 2: decode the pixels in slice order.
@@ -182,27 +190,35 @@ public sealed class DicomSeriesReader : IVolumeReader
         }
     }
 
-    private static List<DicomImage> SelectSeries(string path, List<DicomImage> images, string? wanted)
+    private static List<DicomImage> SelectSeries(string path, List<SeriesMember> members, string? wanted)
     {
-        var groups = images.GroupBy(i => i.SeriesInstanceUid, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var groups = members.GroupBy(m => m.Uid, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        IGrouping<string, SeriesMember> chosen;
         if (wanted is not null)
         {
-            var match = groups.FirstOrDefault(g => g.Key == wanted.Trim());
-            if (match is null)
-            {
-                throw new DicomFormatException(path, $"no series with SeriesInstanceUID '{wanted}'; found: {DescribeSeries(groups)}", null, null);
-            }
-            return match.ToList();
+            chosen = groups.FirstOrDefault(g => g.Key == wanted.Trim())
+                ?? throw new DicomFormatException(path, $"no series with SeriesInstanceUID '{wanted}'; found: {DescribeSeries(groups)}", null, null);
         }
-        if (groups.Count > 1)
+        else if (groups.Count > 1)
         {
             throw new DicomFormatException(path,
                 $"the folder holds {groups.Count} series; choose one with VolumeReadOptions.SeriesInstanceUid: {DescribeSeries(groups)}", null, null);
         }
-        return groups[0].ToList();
+        else
+        {
+            chosen = groups[0];
+        }
+        var failed = chosen.Where(m => m.Error is not null).ToList();
+        if (failed.Count > 0)
+        {
+            DicomFormatException first = failed[0].Error!;
+            throw new DicomFormatException(path,
+                $"{failed.Count} of {chosen.Count()} image(s) of the series cannot be read; the first: {first.Message}", first.Tag, first.Offset, first);
+        }
+        return chosen.Select(m => m.Image!).ToList();
     }
 
-    private static string DescribeSeries(List<IGrouping<string, DicomImage>> groups)
+    private static string DescribeSeries(List<IGrouping<string, SeriesMember>> groups)
     {
         var sb = new StringBuilder();
         foreach (var g in groups)
@@ -211,9 +227,14 @@ public sealed class DicomSeriesReader : IVolumeReader
             {
                 sb.Append("; ");
             }
-            DicomImage first = g.First();
+            SeriesMember first = g.First();
             sb.Append(g.Key.Length == 0 ? "(no SeriesInstanceUID)" : g.Key);
             sb.Append(CultureInfo.InvariantCulture, $" ({g.Count()} image(s)");
+            int unreadable = g.Count(m => m.Error is not null);
+            if (unreadable > 0)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $", {unreadable} not decodable");
+            }
             if (!string.IsNullOrEmpty(first.SeriesNumber))
             {
                 sb.Append(CultureInfo.InvariantCulture, $", series number {DicomDataset.Printable(first.SeriesNumber)}");
@@ -226,4 +247,6 @@ public sealed class DicomSeriesReader : IVolumeReader
         }
         return sb.ToString();
     }
+
+    private sealed record SeriesMember(string Uid, string? SeriesNumber, string? SeriesDescription, DicomImage? Image, DicomFormatException? Error);
 }

@@ -6,6 +6,9 @@ internal enum DicomEncoding
     ImplicitLittle,
     ExplicitLittle,
     ExplicitBig,
+
+    /// <summary>Explicit VR little endian with encapsulated (compressed) pixel data: parsed for its attributes, never decoded.</summary>
+    ExplicitLittleEncapsulated,
 }
 
 /// <summary>Transfer syntaxes and SOP classes that ThighSeg names in its messages (PS3.6 Annex A).</summary>
@@ -106,6 +109,12 @@ internal static class DicomUids
         ExplicitVrBigEndian => DicomEncoding.ExplicitBig,
         _ => null,
     };
+
+    /// <summary>True for a known transfer syntax whose dataset is explicit VR little endian with encapsulated pixel data.</summary>
+    public static bool IsEncapsulated(string transferSyntax) =>
+        transferSyntax != DicomUids.DeflatedExplicitVrLittleEndian && NativeEncoding(transferSyntax) is null
+        && transferSyntax != "1.2.840.10008.1.2.4.95" && TransferSyntaxNames.ContainsKey(transferSyntax)
+        && !transferSyntax.StartsWith("1.2.840.10008.1.2.6.", StringComparison.Ordinal);
 
     /// <summary>"uid (name)" for a transfer syntax, or "uid (unknown transfer syntax)".</summary>
     public static string DescribeTransferSyntax(string uid) =>

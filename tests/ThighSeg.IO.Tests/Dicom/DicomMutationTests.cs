@@ -18,7 +18,7 @@ public sealed class DicomMutationTests
     private static readonly string[] RealFiles =
     [
         "MR_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_expb.dcm", "CT_small.dcm",
-        "image_dfl.dcm", "rtdose_1frame.dcm", "rtdose_expb_1frame.dcm",
+        "image_dfl.dcm", "rtdose_1frame.dcm", "rtdose_expb_1frame.dcm", "MR_small_RLE.dcm", "JPEG2000.dcm",
     ];
 
     private static readonly string[] Vrs =

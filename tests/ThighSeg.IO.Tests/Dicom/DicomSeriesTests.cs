@@ -178,4 +178,27 @@ public sealed class DicomSeriesTests
         Assert.That(ex!.File, Is.EqualTo(bad));
         Assert.That(ex.Message, Does.Contain(bad));
     }
+
+    [Test]
+    public void Read_CompressedFileOfAnotherSeries_DoesNotBlockTheChosenSeries_ButIsRefusedWhenChosen()
+    {
+        string rle = "/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_RLE.dcm";
+        if (!File.Exists(rle))
+        {
+            Assert.Ignore("pydicom's test files are not installed (python3-pydicom)");
+        }
+        WriteSlice("a", 0, 0);
+        WriteSlice("b", 1, 1);
+        File.Copy(rle, Path.Combine(_dir, "rle.dcm"));
+        var reader = new DicomSeriesReader();
+
+        var ex = Assert.Throws<DicomFormatException>(() => reader.Read(_dir));
+        Assert.That(ex!.Message, Does.Contain("2 series").And.Contain("(1 image(s), 1 not decodable"));
+
+        Assert.That(reader.Read(_dir, new VolumeReadOptions { SeriesInstanceUid = "1.2.3" }).Image.Shape.Z, Is.EqualTo(2));
+
+        string rleSeries = "1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457";
+        ex = Assert.Throws<DicomFormatException>(() => reader.Read(_dir, new VolumeReadOptions { SeriesInstanceUid = rleSeries }));
+        Assert.That(ex!.Message, Does.Contain("1 of 1 image(s) of the series cannot be read").And.Contain("1.2.840.10008.1.2.5 (RLE Lossless)"));
+    }
 }
