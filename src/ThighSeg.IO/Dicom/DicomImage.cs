@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace ThighSeg.IO.Dicom;
 
@@ -247,6 +249,19 @@ internal sealed class DicomImage
         }
         ReadOnlySpan<byte> src = ds.Bytes.AsSpan(PixelOffset, FrameBytes);
         int shift = HighBit + 1 - BitsStored;
+        if (BitsAllocated == 16 && BitsStored == 16 && !ds.BigEndian && BitConverter.IsLittleEndian)
+        {
+            // The common case (full 16-bit words in native byte order): no masking, typed spans.
+            if (Signed)
+            {
+                DecodeWords(MemoryMarshal.Cast<byte, short>(src), destination);
+            }
+            else
+            {
+                DecodeWords(MemoryMarshal.Cast<byte, ushort>(src), destination);
+            }
+            return;
+        }
         ulong mask = BitsStored == 64 ? ulong.MaxValue : (1UL << BitsStored) - 1;
         long signBit = 1L << (BitsStored - 1);
         bool big = ds.BigEndian;
@@ -272,6 +287,20 @@ internal sealed class DicomImage
                     value -= signBit << 1;
                 }
                 row[c] = (float)((value * Slope) + Intercept);
+            }
+        }
+    }
+
+    private void DecodeWords<T>(ReadOnlySpan<T> words, Span<float> destination) where T : unmanaged, IBinaryInteger<T>
+    {
+        double slope = Slope, intercept = Intercept;
+        for (int r = 0; r < Rows; r++)
+        {
+            ReadOnlySpan<T> source = words.Slice(r * Columns, Columns);
+            Span<float> row = destination.Slice((Rows - 1 - r) * Columns, Columns);
+            for (int c = 0; c < source.Length; c++)
+            {
+                row[c] = (float)((double.CreateTruncating(source[c]) * slope) + intercept);
             }
         }
     }
