@@ -168,6 +168,7 @@ def main():
         "case": case,
         "series_dir": series_dir,
         "nifti": out,
+        "series_uid": str(series_uid),
         "dcm2niix_version": proc.stdout.splitlines()[0] if proc.stdout else "",
         "shape": [int(v) for v in data.shape],
         "affine": [[float(v) for v in row] for row in affine],

@@ -202,7 +202,7 @@ public sealed class DicomSeriesReader : IVolumeReader
         else if (groups.Count > 1)
         {
             throw new DicomFormatException(path,
-                $"the folder holds {groups.Count} series; choose one with VolumeReadOptions.SeriesInstanceUid: {DescribeSeries(groups)}", null, null);
+                $"the folder holds {groups.Count} series; choose one with VolumeReadOptions.SeriesInstanceUid (thighseg: --series UID): {DescribeSeries(groups)}", null, null);
         }
         else
         {
