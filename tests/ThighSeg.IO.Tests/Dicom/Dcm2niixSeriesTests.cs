@@ -20,6 +20,7 @@ public sealed class Dcm2niixSeriesTests
     public void DeleteWorkFolder() => Directory.Delete(_work, recursive: true);
 
     [TestCase("oblique")]
+    [TestCase("axial")]
     [TestCase("sagittal")]
     [TestCase("coronal")]
     public void Read_MatchesDcm2niix_GeometryAndValues(string orientationCase)
