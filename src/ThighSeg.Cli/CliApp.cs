@@ -30,6 +30,8 @@ internal static class CliApp
     private static IEnumerable<Command> Verbs(TextWriter output)
     {
         yield return VersionCommand.CreateBackendVerb(output);
+        yield return InfoCommand.Create(output);
+        yield return ConvertCommand.Create(output);
     }
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
