@@ -201,4 +201,14 @@ public sealed class DicomSeriesTests
         ex = Assert.Throws<DicomFormatException>(() => reader.Read(_dir, new VolumeReadOptions { SeriesInstanceUid = rleSeries }));
         Assert.That(ex!.Message, Does.Contain("1 of 1 image(s) of the series cannot be read").And.Contain("1.2.840.10008.1.2.5 (RLE Lossless)"));
     }
+
+    [Test]
+    public void DefaultRegistry_PicksTheDicomReaderForASeriesFolderAndADicomFile()
+    {
+        string file = WriteSlice("IM0001", 0, 0);
+        WriteSlice("IM0002", 1, 1);
+        Assert.That(VolumeFormats.Default.ReaderFor(_dir), Is.InstanceOf<DicomSeriesReader>());
+        Assert.That(VolumeFormats.Default.ReaderFor(file), Is.InstanceOf<DicomSeriesReader>());
+        Assert.That(VolumeFormats.Default.Read(_dir).Image.Shape.Z, Is.EqualTo(2));
+    }
 }
