@@ -193,6 +193,10 @@ internal sealed class SeriesGeometry
             m[(a * 4) + 3] = sign * (p0[a] + ((rows - 1) * rowSpacing * c[a]));
         }
         m[15] = 1;
+        for (int n = 0; n < 12; n++)
+        {
+            m[n] += 0.0; // no negative zeros from the LPS-to-RAS sign flip
+        }
         try
         {
             return Affine.FromRowMajor(m);
