@@ -50,7 +50,7 @@ public sealed class DicomSeriesReader : IVolumeReader
         {
             if (Directory.Exists(path))
             {
-                return CandidateFiles(path).Any();
+                return Directory.EnumerateFiles(path).Any(IsCandidate); // stops at the first DICOM file
             }
             if (!File.Exists(path))
             {
@@ -150,13 +150,13 @@ public sealed class DicomSeriesReader : IVolumeReader
     }
 
     private static IEnumerable<string> CandidateFiles(string folder) =>
-        Directory.EnumerateFiles(folder)
-            .Where(f =>
-            {
-                string name = Path.GetFileName(f);
-                return !name.StartsWith('.') && !name.Equals("DICOMDIR", StringComparison.OrdinalIgnoreCase) && StartsLikeDicom(f);
-            })
-            .Order(StringComparer.Ordinal);
+        Directory.EnumerateFiles(folder).Where(IsCandidate).Order(StringComparer.Ordinal);
+
+    private static bool IsCandidate(string file)
+    {
+        string name = Path.GetFileName(file);
+        return !name.StartsWith('.') && !name.Equals("DICOMDIR", StringComparison.OrdinalIgnoreCase) && StartsLikeDicom(file);
+    }
 
     private static bool StartsLikeDicom(string file)
     {
