@@ -50,6 +50,7 @@ public class NiftiReadBenchmarks
     {
         var v = new Volume<int>(new VolumeShape(nx, ny, nz), Affine.FromSpacing(-0.78125, 0.78125, 2.0, 200, -200, -200));
         uint state = 12345;
+        double[] centres = [nx * 0.3, nx * 0.7];
         for (int z = 0; z < nz; z++)
         {
             double taper = 1 - (0.3 * z / nz);
@@ -62,7 +63,7 @@ public class NiftiReadBenchmarks
                     if ((bx * bx) + (by * by) < 1)
                     {
                         value = 300; // subcutaneous fat-ish background of the body
-                        foreach (double cx in new[] { nx * 0.3, nx * 0.7 })
+                        foreach (double cx in centres)
                         {
                             double dx = (x - cx) / (nx * 0.17 * taper), dy = (y - (ny / 2.0)) / (ny * 0.2 * taper);
                             double r2 = (dx * dx) + (dy * dy);

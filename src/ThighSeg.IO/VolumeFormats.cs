@@ -33,6 +33,7 @@ public sealed class VolumeFormats
     public static IReadOnlyList<IVolumeReader> DefaultReaders() =>
     [
         new NiftiReader(),
+        new Dicom.DicomSeriesReader(),
     ];
 
     /// <summary>The writers ThighSeg ships.</summary>
@@ -75,7 +76,7 @@ public sealed class VolumeFormats
         }
         return _readers.FirstOrDefault(r => r.CanRead(path)) ?? throw new VolumeFormatException(
             $"{path}: no reader recognises this {(Directory.Exists(path) ? "folder" : "file")}; known formats: {string.Join(", ", _readers.Select(r => r.FormatName).Distinct())}" +
-            " (NIfTI: .nii, .nii.gz, .hdr/.img).");
+            " (NIfTI: .nii, .nii.gz, .hdr/.img; DICOM: a series folder or one DICOM file).");
     }
 
     /// <summary>The first writer that can write <paramref name="path"/>.</summary>

@@ -4,7 +4,8 @@
 Usage: /usr/bin/python3 nifti_reference.py SPEC [SPEC ...]
   SPEC is a path, optionally followed by '@T' to read volume T (0-based) of a 4D file.
 Prints one JSON list with, per SPEC: shape (x, y, z), spacing (column norms of the affine, mm), zooms (pixdim),
-affine (4x4, RAS+), datatype (stored dtype name), sform_code, qform_code, sum/mean/min/max of the scaled data
+affine (4x4, RAS+), datatype (stored dtype name), sform_code, qform_code, qform (nibabel's
+qform affine, or null when qform_code is 0), sum/mean/min/max of the scaled data
 (nibabel get_fdata, float64, NaN ignored) of the chosen volume, nan_count, samples [[i, j, k, value-as-float32], ...] at deterministic
 voxels, and extensions [[ecode, text], ...]. Needs nibabel and numpy (Debian: python3-nibabel).
 """
@@ -61,6 +62,7 @@ def describe(spec):
         "affine": [[float(v) for v in row] for row in aff],
         "datatype": np.dtype(hdr.get_data_dtype()).newbyteorder("=").name,
         "sform_code": int(hdr["sform_code"]),
+        "qform": [[float(v) for v in row] for row in hdr.get_qform()] if int(hdr["qform_code"]) > 0 else None,
         "qform_code": int(hdr["qform_code"]),
         "sum": float(np.nansum(data)),
         "mean": float(np.nanmean(data)),

@@ -122,6 +122,19 @@ public class NibabelReferenceTests
         Assert.That(new NiftiReader().Read(labPath).LabelNames, Is.EqualTo(names));
 
         AssertAffine(refs[2], oblique.Affine, 0);
+        // nibabel's reading of the qform ThighSeg wrote agrees with the sform.
+        foreach (var (r, affine) in new[] { (refs[0], anat.Image.Affine), (refs[2], oblique.Affine) })
+        {
+            Assert.That(r.GetProperty("qform_code").GetInt32(), Is.EqualTo(1));
+            var q = r.GetProperty("qform").EnumerateArray().Select(row => row.EnumerateArray().Select(e => e.GetDouble()).ToArray()).ToArray();
+            for (int i = 0; i < 4; i++)
+            {
+                for (int j = 0; j < 4; j++)
+                {
+                    Assert.That(q[i][j], Is.EqualTo(affine[i, j]).Within(1e-5), $"nibabel qform[{i},{j}]");
+                }
+            }
+        }
         AssertSamples(refs[2], oblique);
     }
 
