@@ -35,9 +35,15 @@ public class EndToEndTests
 
         using var model = UNetSegmentationModel.Load(modelDir, ComputeDevice.Cpu);
         var test = prepared[2];
-        var predictions = test.Stacks.Select(s => model.Predict(s, flipTta: true).Labels).ToList();
-        var restored = Preprocessor.Restore(test, predictions);
+        var prediction = model.PredictVolume(test, withProbabilities: true, flipTta: true);
+        var restored = prediction.Labels;
         var original = subjects[2];
+        Assert.That(prediction.Probabilities, Has.Count.EqualTo(classes.Count));
+        Assert.That(prediction.Probabilities![0].SameGeometry(original.Labels), Is.True);
+        int i = Array.FindIndex(restored.Data, v => v != 0);
+        Assert.That(i, Is.GreaterThanOrEqualTo(0), "some foreground is predicted");
+        double sum = prediction.Probabilities.Sum(p => p.Data[i]);
+        Assert.That(sum, Is.EqualTo(1).Within(1e-3), "probabilities of a voxel sum to one");
         Assert.That(restored.Shape, Is.EqualTo(original.Labels.Shape));
         Assert.That(restored.SameGeometry(original.Labels), Is.True);
         Assert.That(restored.Data.Distinct(), Is.SubsetOf(classes.Values));
