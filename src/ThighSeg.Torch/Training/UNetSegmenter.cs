@@ -68,6 +68,41 @@ public sealed class UNetSegmenter : ISegmenter
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(labelled);
+        var (trainSubjects, valSubjects) = SplitSubjects(labelled.Select(s => s.SubjectId), _options.ValidationFraction, _options.Seed);
+        return FineTune(
+            [.. labelled.Where(s => trainSubjects.Contains(s.SubjectId))],
+            [.. labelled.Where(s => valSubjects.Contains(s.SubjectId))],
+            pretrainedEncoder, classes, checkpointDirectory, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Fine-tunes on <paramref name="training"/> and selects the epoch with the best mean Dice on
+    /// <paramref name="validation"/> (explicit, case-level validation subjects, e.g. from <see cref="Core.Data.CaseSplits"/>;
+    /// <see cref="FineTuneOptions.ValidationFraction"/> is ignored). With no validation stacks the last epoch is kept.
+    /// </summary>
+    /// <param name="training">Labelled stacks to train on.</param>
+    /// <param name="validation">Labelled stacks for model selection only (may be empty; never the test set).</param>
+    /// <param name="pretrainedEncoder">A pretrained model folder whose encoder weights initialise the U-Net, or null for random initialisation.</param>
+    /// <param name="classes">The label set; null takes the values present in the data.</param>
+    /// <param name="checkpointDirectory">Where to checkpoint every epoch (resumable), or null.</param>
+    /// <param name="progress">Progress callback.</param>
+    /// <param name="cancellationToken">Stops training between steps.</param>
+    public FineTuneResult FineTune(
+        IReadOnlyList<SliceStack> training,
+        IReadOnlyList<SliceStack> validation,
+        string? pretrainedEncoder = null,
+        ClassMap? classes = null,
+        string? checkpointDirectory = null,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(validation);
+        if (training.Count == 0)
+        {
+            throw new ThighSegException("Fine-tuning needs at least one labelled training stack.");
+        }
+        var labelled = training.Concat(validation).ToList();
         var (h, w) = TensorBridge.CommonSliceSize(labelled);
         var o = _options;
         try
@@ -97,9 +132,14 @@ public sealed class UNetSegmenter : ISegmenter
             throw new ThighSegException("The labelled data contain only background; fine-tuning needs at least one foreground label.");
         }
         var lookup = new LabelLookup(classes);
-        var (trainSubjects, valSubjects) = SplitSubjects(labelled.Select(s => s.SubjectId), o.ValidationFraction, o.Seed);
-        var trainStacks = labelled.Where(s => trainSubjects.Contains(s.SubjectId)).ToList();
-        var valStacks = labelled.Where(s => valSubjects.Contains(s.SubjectId)).ToList();
+        var trainStacks = training;
+        var valStacks = validation;
+        var trainSubjects = training.Select(s => s.SubjectId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var valSubjects = validation.Select(s => s.SubjectId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (trainSubjects.Intersect(valSubjects, StringComparer.Ordinal).Any())
+        {
+            throw new ThighSegException($"Subjects {string.Join(", ", trainSubjects.Intersect(valSubjects, StringComparer.Ordinal))} are in both the training and the validation stacks; splits must be case-level.");
+        }
         var sampler = new SliceSampler(trainStacks);
         int stepsPerEpoch = sampler.StepsPerEpoch(o.BatchSize, o.StepsPerEpoch);
         long totalSteps = (long)stepsPerEpoch * o.Epochs;
