@@ -35,6 +35,9 @@ internal static class CliApp
         yield return ConvertCommand.Create(output);
         yield return SynthCommand.Create(output, () => VolumeFormats.Default.WriterFor("cohort.nii.gz"));
         yield return EvaluateCommand.Create(output, VolumeFormats.Default.Readers);
+        yield return TrainCommands.Pretrain(output);
+        yield return TrainCommands.FineTune(output);
+        yield return PredictCommand.Create(output);
         yield return ExperimentCommand.Create(output);
         yield return DemoCommand.Create(output);
     }

@@ -172,22 +172,21 @@ internal sealed class TrainingBudget
     private readonly Option<int?> _finetuneSteps = new("--finetune-steps") { Description = "Fine-tuning steps per epoch (default: one pass over the slices)." };
     private readonly Option<int> _finetuneBatch = new("--finetune-batch") { Description = "Slices per fine-tuning batch.", DefaultValueFactory = _ => 10 };
     private readonly Option<double> _lr = new("--finetune-lr") { Description = "Fine-tuning (Adam) learning rate.", DefaultValueFactory = _ => 1e-3 };
-    private readonly Option<int> _filters = new("--filters") { Description = "U-Net base filters F.", DefaultValueFactory = _ => 32 };
-    private readonly Option<int> _imageSize = new("--image-size") { Description = "Network input size in pixels (per thigh, square).", DefaultValueFactory = _ => 128 };
-    private readonly Option<double> _spacing = new("--spacing") { Description = "In-plane spacing of the network input in mm.", DefaultValueFactory = _ => 1.5 };
+    private readonly NetworkSpace _space = new();
     private readonly Option<int> _validation = new("--validation") { Description = "Train subjects held out for model selection.", DefaultValueFactory = _ => 1 };
     private readonly Option<bool> _tta = new("--tta") { Description = "Flip test-time augmentation when predicting." };
     private readonly Option<bool> _largest = new("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { _pretrainEpochs, _pretrainSteps, _pretrainBatch, _threshold, _finetuneEpochs, _finetuneSteps, _finetuneBatch, _lr, _filters, _imageSize, _spacing, _validation, _tta, _largest })
+        foreach (var o in new Option[] { _pretrainEpochs, _pretrainSteps, _pretrainBatch, _threshold, _finetuneEpochs, _finetuneSteps, _finetuneBatch, _lr, _validation, _tta, _largest })
         {
             cmd.Options.Add(o);
         }
+        _space.AddTo(cmd);
     }
 
-    public UNetOptions Network(ParseResult p) => Checked(() => new UNetOptions(baseFilters: p.GetValue(_filters)));
+    public UNetOptions Network(ParseResult p) => _space.Network(p);
 
     public PretrainOptions Pretrain(ParseResult p) => Checked(() => new PretrainOptions(
         network: Network(p), epochs: p.GetValue(_pretrainEpochs), stepsPerEpoch: p.GetValue(_pretrainSteps),
@@ -197,12 +196,7 @@ internal sealed class TrainingBudget
         network: Network(p), epochs: p.GetValue(_finetuneEpochs), stepsPerEpoch: p.GetValue(_finetuneSteps),
         batchSize: p.GetValue(_finetuneBatch), learningRate: p.GetValue(_lr), minLearningRate: p.GetValue(_lr) / 100));
 
-    public PreprocessingOptions Preprocessing(ParseResult p) => Checked(() =>
-    {
-        var o = new PreprocessingOptions { TargetSize = p.GetValue(_imageSize), TargetSpacingMm = p.GetValue(_spacing) };
-        o.Validate();
-        return o;
-    });
+    public PreprocessingOptions Preprocessing(ParseResult p) => _space.Preprocessing(p);
 
     public int ValidationCount(ParseResult p) => p.GetValue(_validation);
 
