@@ -37,6 +37,9 @@ internal static class CliApp
         yield return EvaluateCommand.Create(output, VolumeFormats.Default.Readers);
         yield return PretrainCommand.Create(output);
         yield return FinetuneCommand.Create(output);
+        yield return PredictCommand.Create(output);
+        yield return ExperimentCommand.Create(output);
+        yield return DemoCommand.Create(output);
     }
 
     public static int Run(string[] args, TextWriter output, TextWriter error) => Invoke(Build(output), args, output, error);

@@ -8,6 +8,7 @@ using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
 using ThighSeg.Torch;
+using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.Cli.Commands;
@@ -138,19 +139,13 @@ internal sealed class CommonTrainingOptions
         return stacks;
     }
 
-    public static JsonObject PreprocessingJson(PreprocessingOptions p) => JsonSerializer.SerializeToNode(p)!.AsObject();
+    /// <summary>The preprocessing description stored in model manifests (one format, owned by <see cref="VolumeSegmenter"/>).</summary>
+    public static JsonObject PreprocessingJson(PreprocessingOptions p) => VolumeSegmenter.PreprocessingJson(p);
 
-    public static PreprocessingOptions? PreprocessingFrom(JsonObject? json)
-    {
-        try
-        {
-            return json?.Deserialize<PreprocessingOptions>();
-        }
-        catch (Exception ex) when (ex is JsonException or ArgumentException)
-        {
-            throw new ModelFormatException($"The model's preprocessing description is invalid: {ex.Message}", ex);
-        }
-    }
+    /// <summary>Reads a model's preprocessing description; null when the model has none.</summary>
+    /// <exception cref="ModelFormatException">The description is invalid.</exception>
+    public static PreprocessingOptions? PreprocessingFrom(JsonObject? json, string source = "model") =>
+        json is null ? null : VolumeSegmenter.ReadPreprocessing(json, source);
 
     /// <summary>One line per report: epoch, step, loss, learning rate, elapsed time and ETA.</summary>
     public static IProgress<TrainingProgress> Reporter(TextWriter output) => new LineProgress(output);
