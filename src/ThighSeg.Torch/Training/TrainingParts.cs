@@ -17,12 +17,14 @@ internal static class CosineSchedule
         return lrMin + ((lr0 - lrMin) * 0.5 * (1 + Math.Cos(Math.PI * t)));
     }
 
-    /// <summary>Sets the learning rate of every parameter group.</summary>
-    public static void Apply(optim.Optimizer optimizer, double lr)
+    /// <summary>Sets the learning rate of every parameter group (times the group's factor when <paramref name="factors"/> is given).</summary>
+    public static void Apply(optim.Optimizer optimizer, double lr, IReadOnlyList<double>? factors = null)
     {
+        int i = 0;
         foreach (ParamGroup g in optimizer.ParamGroups)
         {
-            g.LearningRate = lr;
+            g.LearningRate = lr * (factors is null ? 1 : factors[i]);
+            i++;
         }
     }
 }
