@@ -234,29 +234,3 @@ public class TrainingTests
         Assert.That(Tensor.TotalCount, Is.EqualTo(before), "prediction");
     }
 }
-
-public class OptimizerTests
-{
-    [Test]
-    public void EncoderLearningRateFactor_GivesTheEncoderItsOwnScaledGroup()
-    {
-        using var net = new UNet2d(new UNetOptions(4, 2), 3, 1);
-        var (opt, factors) = UNetSegmenter.MakeOptimizer(net, new FineTuneOptions(new UNetOptions(4, 2), encoderLearningRateFactor: 0.1));
-        using (opt)
-        {
-            CosineSchedule.Apply(opt, 1e-3, factors);
-            var groups = opt.ParamGroups.Cast<TorchSharp.Modules.ParamGroup>().ToList();
-            Assert.That(groups, Has.Count.EqualTo(2));
-            Assert.That(groups[0].LearningRate, Is.EqualTo(1e-4).Within(1e-12));
-            Assert.That(groups[1].LearningRate, Is.EqualTo(1e-3).Within(1e-12));
-            Assert.That(groups[0].Parameters.Count() + groups[1].Parameters.Count(), Is.EqualTo(net.parameters().Count()));
-            Assert.That(groups[0].Parameters.Count(), Is.EqualTo(net.Encoder.parameters().Count()));
-        }
-        var (single, none) = UNetSegmenter.MakeOptimizer(net, new FineTuneOptions(new UNetOptions(4, 2)));
-        using (single)
-        {
-            Assert.That(none, Is.Null);
-            Assert.That(single.ParamGroups.Count(), Is.EqualTo(1));
-        }
-    }
-}

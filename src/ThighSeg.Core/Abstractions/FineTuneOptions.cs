@@ -24,8 +24,6 @@ public sealed record FineTuneOptions
     /// <param name="augmentation">Training augmentation; null gives the reference recipe.</param>
     /// <param name="seed">Seed of initialisation, split, sampling and augmentation.</param>
     /// <param name="logInterval">Steps between loss reports.</param>
-    /// <param name="encoderLearningRateFactor">The encoder's learning rate is this times the decoder's (discriminative
-    /// fine-tuning of a pretrained encoder), in (0, 10]; 1 trains all layers alike.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
     public FineTuneOptions(
         UNetOptions? network = null,
@@ -40,11 +38,9 @@ public sealed record FineTuneOptions
         int validateEvery = 1,
         AugmentationOptions? augmentation = null,
         int seed = 0,
-        int logInterval = 10,
-        double encoderLearningRateFactor = 1.0)
+        int logInterval = 10)
     {
         Check.InRange(epochs, 1, 1_000_000, nameof(epochs));
-        Check.InRange(encoderLearningRateFactor, 1e-6, 10, nameof(encoderLearningRateFactor));
         if (stepsPerEpoch is int spe)
         {
             Check.InRange(spe, 1, 10_000_000, nameof(stepsPerEpoch));
@@ -70,11 +66,7 @@ public sealed record FineTuneOptions
         Augmentation = augmentation ?? new AugmentationOptions();
         Seed = seed;
         LogInterval = logInterval;
-        EncoderLearningRateFactor = encoderLearningRateFactor;
     }
-
-    /// <summary>Encoder learning rate relative to the rest of the network.</summary>
-    public double EncoderLearningRateFactor { get; }
 
     /// <summary>U-Net configuration.</summary>
     public UNetOptions Network { get; }

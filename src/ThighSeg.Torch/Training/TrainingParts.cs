@@ -17,14 +17,12 @@ internal static class CosineSchedule
         return lrMin + ((lr0 - lrMin) * 0.5 * (1 + Math.Cos(Math.PI * t)));
     }
 
-    /// <summary>Sets the learning rate of every parameter group (times the group's factor when <paramref name="factors"/> is given).</summary>
-    public static void Apply(optim.Optimizer optimizer, double lr, IReadOnlyList<double>? factors = null)
+    /// <summary>Sets the learning rate of every parameter group.</summary>
+    public static void Apply(optim.Optimizer optimizer, double lr)
     {
-        int i = 0;
         foreach (ParamGroup g in optimizer.ParamGroups)
         {
-            g.LearningRate = lr * (factors is null ? 1 : factors[i]);
-            i++;
+            g.LearningRate = lr;
         }
     }
 }

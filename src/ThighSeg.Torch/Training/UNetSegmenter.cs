@@ -134,8 +134,7 @@ public sealed class UNetSegmenter : ISegmenter
                 initDescription = $"{Path.GetFullPath(pretrainedEncoder)} ({init.Training.Method}, {init.Training.Steps} steps)";
             }
             net.to(device);
-            var (optimizer0, lrFactors) = MakeOptimizer(net, o);
-            using var optimizer = optimizer0;
+            using var optimizer = optim.Adam(net.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
             var augmenter = new TensorAugmenter(o.Augmentation);
 
             string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, CheckpointFile);
@@ -163,7 +162,7 @@ public sealed class UNetSegmenter : ISegmenter
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     lr = CosineSchedule.At(step, totalSteps, o.LearningRate, o.MinLearningRate);
-                    CosineSchedule.Apply(optimizer, lr, lrFactors);
+                    CosineSchedule.Apply(optimizer, lr);
                     using (NewDisposeScope())
                     {
                         Tensor loss = FineTuneStep.Loss(net, augmenter, batch, lookup, o.DiceWeight, device, rng);
@@ -234,24 +233,6 @@ public sealed class UNetSegmenter : ISegmenter
             net.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Adam over all parameters; with an encoder factor other than 1, two groups (encoder, rest) with their learning-rate factors.</summary>
-    internal static (optim.Optimizer Optimizer, IReadOnlyList<double>? Factors) MakeOptimizer(UNet2d net, FineTuneOptions o)
-    {
-        if (o.EncoderLearningRateFactor == 1.0)
-        {
-            return (optim.Adam(net.parameters(), o.LearningRate, weight_decay: o.WeightDecay), null);
-        }
-        var encoder = net.Encoder.parameters().ToList();
-        var encoderHandles = encoder.Select(p => p.Handle).ToHashSet();
-        var rest = net.parameters().Where(p => !encoderHandles.Contains(p.Handle)).ToList();
-        var groups = new[]
-        {
-            new TorchSharp.Modules.Adam.ParamGroup(encoder, o.LearningRate * o.EncoderLearningRateFactor, 0.9, 0.999, 1e-8, o.WeightDecay, false, false),
-            new TorchSharp.Modules.Adam.ParamGroup(rest, o.LearningRate, 0.9, 0.999, 1e-8, o.WeightDecay, false, false),
-        };
-        return (optim.Adam(groups, o.LearningRate, weight_decay: o.WeightDecay), [o.EncoderLearningRateFactor, 1.0]);
     }
 
     private static byte[] SaveToBytes(nn.Module net)
