@@ -75,7 +75,7 @@ public static class StepTimes
         using var opt = optim.Adam(net.parameters(), 1e-3);
         var aug = new TensorAugmenter(new AugmentationOptions());
         var stack = Stack(size, batch, 2);
-        var lookup = new LabelLookup(new ClassMap(Enumerable.Range(0, 9)));
+        var lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
         var slices = Enumerable.Range(0, batch).Select(k => new PositionalSlice(stack, k)).ToArray();
         var rng = new Random(1);
         return Time(steps, () =>

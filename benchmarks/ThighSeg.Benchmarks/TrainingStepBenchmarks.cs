@@ -50,7 +50,7 @@ public class TrainingStepBenchmarks
         SliceStack stack = StepTimes.Stack(Size, 16, 1);
         _pretrainBatch = Enumerable.Range(0, 16).Select(k => new PositionalSlice(stack, k)).ToArray();
         _fineTuneBatch = _pretrainBatch.Take(10).ToArray();
-        _lookup = new LabelLookup(new ClassMap(Enumerable.Range(0, 9)));
+        _lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
     }
 
     [Benchmark(Description = "pretrain step (PCL, 2x16 views)")]

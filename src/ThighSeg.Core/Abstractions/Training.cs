@@ -59,7 +59,7 @@ public sealed record StackPrediction(int[] Labels, IReadOnlyList<float[]>? Proba
 public interface ISegmentationModel : IDisposable
 {
     /// <summary>The label values the model predicts and their class indices.</summary>
-    ClassMap Classes { get; }
+    LabelMap Classes { get; }
 
     /// <summary>The network configuration.</summary>
     UNetOptions Network { get; }
@@ -110,7 +110,7 @@ public interface ISegmenter
     FineTuneResult FineTune(
         IReadOnlyList<SliceStack> labelled,
         string? pretrainedEncoder = null,
-        ClassMap? classes = null,
+        LabelMap? classes = null,
         string? checkpointDirectory = null,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default);

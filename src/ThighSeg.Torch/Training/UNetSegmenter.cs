@@ -17,7 +17,7 @@ namespace ThighSeg.Torch.Training;
 /// Fine-tunes a 2D U-Net on labelled slice stacks: Adam with per-iteration cosine decay, cross-entropy plus optional soft
 /// Dice, on-device augmentation applied identically to image and labels, model selection by mean foreground Dice on a
 /// validation split of whole training subjects. Label values are mapped to contiguous class indices (see
-/// <see cref="ClassMap"/>); nothing assumes a particular label set.
+/// <see cref="LabelMap"/>); nothing assumes a particular label set.
 /// </summary>
 /// <remarks>
 /// With a checkpoint folder, a checkpoint (weights, optimizer, best weights so far) is written atomically after every
@@ -62,7 +62,7 @@ public sealed class UNetSegmenter : ISegmenter
     public FineTuneResult FineTune(
         IReadOnlyList<SliceStack> labelled,
         string? pretrainedEncoder = null,
-        ClassMap? classes = null,
+        LabelMap? classes = null,
         string? checkpointDirectory = null,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -85,7 +85,7 @@ public sealed class UNetSegmenter : ISegmenter
                 throw new ThighSegException($"Stack {s.SubjectId}/{s.Part} has no labels; fine-tuning needs labelled stacks.");
             }
         }
-        var present = ClassMap.FromLabels(labelled.Select(s => s.Labels!));
+        var present = LabelMap.Generic(labelled.SelectMany(s => s.Labels!).Distinct());
         classes ??= present;
         var missing = present.Values.Where(v => !classes.Contains(v)).ToList();
         if (missing.Count > 0)
