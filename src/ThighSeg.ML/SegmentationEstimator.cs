@@ -163,7 +163,9 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
                 names[v] = n;
             }
         }
-        var classes = new ClassMap(ClassMap.FromLabels(stacks.Select(s => s.Labels!)).Values, names);
+        var present = new SortedSet<int>(stacks.SelectMany(s => s.Labels!)) { 0 };
+        var classes = LabelMap.FromNames(present.Select(v => KeyValuePair.Create(v,
+            names.TryGetValue(v, out string? n) ? n : v == 0 ? "background" : string.Create(CultureInfo.InvariantCulture, $"label_{v}"))));
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var segmenter = new UNetSegmenter(WithSeed(o.FineTune, seed), o.Device);

@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
 using ThighSeg.ML.Internal;
@@ -78,9 +79,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
             throw;
         }
         Classes = Manifest.Classes!;
-        MuscleNames = Classes.Values.Where(v => v != 0)
-            .Select(v => Classes.Names.TryGetValue(v, out string? n) ? n : string.Create(CultureInfo.InvariantCulture, $"label_{v}"))
-            .ToArray();
+        MuscleNames = Classes.Values.Where(v => v != 0).Select(Classes.Name).ToArray();
         Preprocessing = PreprocessingJson.FromJson(Manifest.Preprocessing);
         _preprocessor = new Preprocessor(Preprocessing);
         ImageColumnName = imageColumnName;
@@ -113,7 +112,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
     public ModelManifest Manifest { get; }
 
     /// <summary>The label values the model predicts (0 is background).</summary>
-    public ClassMap Classes { get; }
+    public LabelMap Classes { get; }
 
     /// <summary>Names of the muscles, one per foreground label in ascending label value: the slot names of <see cref="VolumesColumnName"/>.
     /// A label without a name in the model is called <c>label_&lt;value&gt;</c>.</summary>
