@@ -45,7 +45,7 @@ var segmenter = new UNetSegmenter(new FineTuneOptions(network, epochs: quick ? 2
     learningRate: 3e-3, validationFraction: 0, seed: 1), device);
 var fineTuned = segmenter.FineTune(labelledStacks, pretrainedEncoder: encoderDir);
 using var model = fineTuned.Model;
-Console.WriteLine($"Fine-tuned: loss {fineTuned.LossHistory[0]:F3} -> {fineTuned.LossHistory[^1]:F3}; classes {model.Classes}");
+Console.WriteLine($"Fine-tuned: loss {fineTuned.LossHistory[0]:F3} -> {fineTuned.LossHistory[^1]:F3}; {model.Classes.Count - 1} muscles");
 
 // 5. Predict each held-out subject in its own geometry, and 6. evaluate against its reference labels.
 var evaluator = new SegmentationEvaluator(new EvaluationOptions { LabelNames = ThighPhantomGenerator.LabelMap.Names });

@@ -179,7 +179,7 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
             files = ArtifactFiles.FromDirectory(scratch.Path);
         }
         ch.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
-            $"Selected epoch {result.BestEpoch}{(result.BestValidationDice is double d ? $" (validation Dice {d:F4})" : "")}; classes {classes}."));
+            $"Selected epoch {result.BestEpoch}{(result.BestValidationDice is double d ? $" (validation Dice {d:F4})" : "")}; classes {string.Join(", ", classes.Values)}."));
         string output = o.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "thighseg-predictions", Guid.NewGuid().ToString("N"));
         return new SegmentationTransformer(_host, files, o.ImageColumnName, o.PredictedMaskColumnName, o.VolumesColumnName, output, o.FlipTta, o.Device);
     }
