@@ -34,6 +34,9 @@ public sealed class PretrainingTests
         Assert.That(File.ReadAllBytes(Path.Combine(loaded.ModelDirectory, loaded.Manifest.WeightsFile)),
             Is.EqualTo(File.ReadAllBytes(Path.Combine(encoder.ModelDirectory, encoder.Manifest.WeightsFile))));
 
+        Assert.That(() => ml2.ThighSeg().LoadSegmentationModel(loaded.ModelDirectory),
+            Throws.TypeOf<ModelFormatException>().With.Message.Contains("encoder"));
+
         var segOptions = TinyCohort.SegmentationOptions(TinyCohort.NewFolder("fromenc")) with { PretrainedEncoderDirectory = loaded.ModelDirectory };
         using var model = ml2.ThighSeg().Segmentation(segOptions).Fit(TinyCohort.Data(ml2));
         Assert.That(model.Manifest.Training.Method, Is.EqualTo("finetune-from-pretrained"));

@@ -151,7 +151,7 @@ public sealed class SegmentationEstimatorTests
     }
 
     [Test]
-    public void LoadSegmentationModel_WrapsAnArtifactFolder_AndRejectsAnEncoder()
+    public void LoadSegmentationModel_WrapsAnArtifactFolder_ChecksItsInput_AndRejectsAMissingModel()
     {
         var ml = new MLContext(seed: 1);
         using var fitted = ml.ThighSeg().Segmentation(TinyCohort.SegmentationOptions(TinyCohort.NewFolder("a"))).Fit(TinyCohort.Data(ml));
@@ -160,6 +160,17 @@ public sealed class SegmentationEstimatorTests
         var y = wrapped.Segment(TinyCohort.Rows[0].ImagePath);
         Assert.That(y.VolumesMl, Is.EqualTo(x.VolumesMl));
         Assert.That(VolumeFormats.Default.Read(y.MaskPath).Image.Data, Is.EqualTo(VolumeFormats.Default.Read(x.MaskPath).Image.Data));
+
+        // The transformer checks its input column, and never overwrites an input image with its prediction.
+        var noImage = ml.Data.LoadFromEnumerable(new[] { new Prediction() });
+        var ex = Assert.Throws<SchemaMismatchException>(() => wrapped.Transform(noImage));
+        Assert.That(ex!.ColumnName, Is.EqualTo(DefaultColumnNames.ImagePath));
+        string image = TinyCohort.Rows[0].ImagePath;
+        byte[] original = File.ReadAllBytes(image);
+        using var sameFolder = ml.ThighSeg().LoadSegmentationModel(fitted.ModelDirectory, Path.GetDirectoryName(image));
+        Assert.That(() => sameFolder.Segment(image), Throws.TypeOf<ThighSeg.Core.ThighSegException>().With.Message.Contains("overwrite"));
+        Assert.That(File.ReadAllBytes(image), Is.EqualTo(original));
+
         Assert.That(() => ml.ThighSeg().LoadSegmentationModel(TinyCohort.NewFolder("empty")),
             Throws.TypeOf<ThighSeg.Core.Abstractions.ModelFormatException>().With.Message.Contains(ModelArtifact.ManifestFile));
     }
