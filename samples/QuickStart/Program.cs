@@ -36,13 +36,13 @@ var network = new UNetOptions(baseFilters: quick ? 4 : 8, depth: 3);
 // 3. Positional contrastive pretraining of the encoder on the unlabelled slices.
 string encoderDir = Path.Combine(Path.GetTempPath(), "thighseg-quickstart", Guid.NewGuid().ToString("N"));
 var pretrainer = new ContrastivePretrainer(new PretrainOptions(ContrastiveMethod.Pcl, network, embeddingDim: 32,
-    epochs: quick ? 2 : 10, stepsPerEpoch: quick ? 2 : 10, batchSize: 16, threshold: 0.1, seed: 1), device);
+    epochs: quick ? 2 : 5, stepsPerEpoch: quick ? 2 : 10, batchSize: 16, threshold: 0.1, seed: 1), device);
 var pretrained = pretrainer.Pretrain(unlabelledStacks, encoderDir);
 Console.WriteLine($"Pretrained: {pretrained.Steps} steps, loss {pretrained.LossHistory[0]:F3} -> {pretrained.FinalLoss:F3}");
 
 // 4. Fine-tuning on the labelled subjects, starting from the pretrained encoder.
-var segmenter = new UNetSegmenter(new FineTuneOptions(network, epochs: quick ? 2 : 30, stepsPerEpoch: quick ? 3 : 10, batchSize: 8,
-    learningRate: 3e-3, validationFraction: 0, seed: 1), device);
+var segmenter = new UNetSegmenter(new FineTuneOptions(network, epochs: quick ? 2 : 60, stepsPerEpoch: quick ? 3 : 10, batchSize: 8,
+    learningRate: 1e-2, minLearningRate: 1e-4, validationFraction: 0, augmentation: new AugmentationOptions(elasticProbability: 0), seed: 1), device);
 var fineTuned = segmenter.FineTune(labelledStacks, pretrainedEncoder: encoderDir);
 using var model = fineTuned.Model;
 Console.WriteLine($"Fine-tuned: loss {fineTuned.LossHistory[0]:F3} -> {fineTuned.LossHistory[^1]:F3}; {model.Classes.Count - 1} muscles");

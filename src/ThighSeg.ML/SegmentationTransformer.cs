@@ -72,6 +72,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
             {
                 throw new ModelFormatException("The model holds a pretrained encoder, not a segmentation model; fine-tune it first.");
             }
+            Preprocessing = PreprocessingJson.FromJson(Manifest.Preprocessing);
         }
         catch
         {
@@ -80,7 +81,6 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         }
         Classes = Manifest.Classes!;
         MuscleNames = Classes.Values.Where(v => v != 0).Select(Classes.Name).ToArray();
-        Preprocessing = PreprocessingJson.FromJson(Manifest.Preprocessing);
         _preprocessor = new Preprocessor(Preprocessing);
         ImageColumnName = imageColumnName;
         PredictedMaskColumnName = predictedMaskColumnName;

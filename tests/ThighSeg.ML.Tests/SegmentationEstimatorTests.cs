@@ -171,6 +171,19 @@ public sealed class SegmentationEstimatorTests
         Assert.That(() => sameFolder.Segment(image), Throws.TypeOf<ThighSeg.Core.ThighSegException>().With.Message.Contains("overwrite"));
         Assert.That(File.ReadAllBytes(image), Is.EqualTo(original));
 
+        // A model folder without a preprocessing description cannot map volumes to its input space: refused, clearly.
+        string bare = TinyCohort.NewFolder("bare");
+        foreach (string f in Directory.GetFiles(fitted.ModelDirectory))
+        {
+            File.Copy(f, Path.Combine(bare, Path.GetFileName(f)));
+        }
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(bare, ModelArtifact.ManifestFile)))!.AsObject();
+        Assert.That(manifest["preprocessing"]!["TargetSize"]!.GetValue<int>(), Is.EqualTo(TinyCohort.Preprocessing.TargetSize));
+        manifest.Remove("preprocessing");
+        File.WriteAllText(Path.Combine(bare, ModelArtifact.ManifestFile), manifest.ToJsonString());
+        Assert.That(() => ml.ThighSeg().LoadSegmentationModel(bare),
+            Throws.TypeOf<ThighSeg.Core.Abstractions.ModelFormatException>().With.Message.Contains("preprocessing"));
+
         Assert.That(() => ml.ThighSeg().LoadSegmentationModel(TinyCohort.NewFolder("empty")),
             Throws.TypeOf<ThighSeg.Core.Abstractions.ModelFormatException>().With.Message.Contains(ModelArtifact.ManifestFile));
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Preprocessing;
@@ -5,46 +6,33 @@ using ThighSeg.Core.Preprocessing;
 namespace ThighSeg.ML.Internal;
 
 /// <summary>
-/// The <c>preprocessing</c> object that ThighSeg.ML stores in a model manifest, so that prediction rebuilds the exact
-/// mapping to network space from the model alone. Missing fields take the defaults of <see cref="PreprocessingOptions"/>.
+/// The <c>preprocessing</c> object of a model manifest: <see cref="PreprocessingOptions"/> serialised by System.Text.Json
+/// with default settings (property names as in C#), the same form the <c>thighseg</c> tool's fine-tuning writes, so
+/// models move freely between the tool and ThighSeg.ML and prediction rebuilds the mapping to network space from the
+/// model alone.
 /// </summary>
 internal static class PreprocessingJson
 {
-    public static JsonObject ToJson(PreprocessingOptions o) => new()
-    {
-        ["targetSpacingMm"] = o.TargetSpacingMm,
-        ["targetSize"] = o.TargetSize,
-        ["splitThighs"] = o.SplitThighs,
-        ["lowerPercentile"] = o.LowerPercentile,
-        ["upperPercentile"] = o.UpperPercentile,
-        ["bodyThreshold"] = o.BodyThreshold,
-    };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    /// <exception cref="ModelFormatException">A field has a wrong type or an out-of-range value.</exception>
+    public static JsonObject ToJson(PreprocessingOptions options) => JsonSerializer.SerializeToNode(options, Json)!.AsObject();
+
+    /// <exception cref="ModelFormatException">Missing, or a field has a wrong type or an out-of-range value.</exception>
     public static PreprocessingOptions FromJson(JsonObject? json)
     {
-        var d = PreprocessingOptions.Default;
         if (json is null)
         {
-            return d;
+            throw new ModelFormatException("The model has no preprocessing description in its manifest, so volumes cannot be mapped to its input space; save models with their preprocessing (fine-tuning through ThighSeg.ML or the thighseg tool does).");
         }
         try
         {
-            var o = new PreprocessingOptions
-            {
-                TargetSpacingMm = json["targetSpacingMm"]?.GetValue<double>() ?? d.TargetSpacingMm,
-                TargetSize = json["targetSize"]?.GetValue<int>() ?? d.TargetSize,
-                SplitThighs = json["splitThighs"]?.GetValue<bool>() ?? d.SplitThighs,
-                LowerPercentile = json["lowerPercentile"]?.GetValue<double>() ?? d.LowerPercentile,
-                UpperPercentile = json["upperPercentile"]?.GetValue<double>() ?? d.UpperPercentile,
-                BodyThreshold = json["bodyThreshold"]?.GetValue<double>() ?? d.BodyThreshold,
-            };
-            o.Validate();
-            return o;
+            var options = json.Deserialize<PreprocessingOptions>(Json) ?? throw new JsonException("null");
+            options.Validate();
+            return options;
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
-            throw new ModelFormatException($"The model's preprocessing description is invalid: {ex.Message}", ex);
+            throw new ModelFormatException($"The model has an invalid preprocessing description: {ex.Message}", ex);
         }
     }
 }
