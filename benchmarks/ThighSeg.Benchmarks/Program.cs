@@ -9,5 +9,10 @@ if (args.Length > 0 && args[0] == "steptimes")
     StepTimes.Run(Console.Out, device, steps);
     return;
 }
+if (args.Length > 0 && args[0] == "memory")
+{
+    StepTimes.Memory(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500);
+    return;
+}
 BenchmarkHost.PrintHeader(Console.Out);
 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkHost).Assembly).Run(args, BenchmarkHost.Config());

@@ -170,7 +170,7 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var segmenter = new UNetSegmenter(WithSeed(o.FineTune, seed), o.Device);
         var result = segmenter.FineTune(stacks, o.PretrainedEncoderDirectory, classes, checkpointDirectory: null,
-            new ChannelProgress(ch, _host, cts), cts.Token);
+            progress: new ChannelProgress(ch, _host, cts), cancellationToken: cts.Token);
         ArtifactFiles files;
         using (var model = result.Model)
         using (var scratch = new ScratchDirectory("fit"))

@@ -175,12 +175,12 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _model ??= UNetSegmentationModel.Load(_scratch.Path, Device);
-            labels = VolumePrediction.Predict(_model, _preprocessor, image, DataViewIO.SubjectId(imagePath), FlipTta);
+            labels = _model.PredictVolume(_preprocessor.Prepare(image, null, DataViewIO.SubjectId(imagePath)), withProbabilities: false, flipTta: FlipTta).Labels;
         }
         Directory.CreateDirectory(OutputDirectory);
         VolumeFormats.Default.WriteLabels(maskPath, labels, Classes.Names);
         var foreground = Classes.Values.Where(v => v != 0).ToArray();
-        return new SegmentationResult(maskPath, VolumePrediction.VolumesMl(labels, foreground));
+        return new SegmentationResult(maskPath, LabelVolumes.VolumesMl(labels, foreground));
     }
 
     /// <summary>Saves the transformer (settings plus the model-artifact files) into an ML.NET model.</summary>

@@ -1,7 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Preprocessing;
+using ThighSeg.Torch.Inference;
 
 namespace ThighSeg.ML.Internal;
 
@@ -13,26 +13,10 @@ namespace ThighSeg.ML.Internal;
 /// </summary>
 internal static class PreprocessingJson
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    /// <summary>The manifest form of the preprocessing (the one format, owned by <see cref="VolumeSegmenter"/>).</summary>
+    public static JsonObject ToJson(PreprocessingOptions options) => VolumeSegmenter.PreprocessingJson(options);
 
-    public static JsonObject ToJson(PreprocessingOptions options) => JsonSerializer.SerializeToNode(options, Json)!.AsObject();
-
-    /// <exception cref="ModelFormatException">Missing, or a field has a wrong type or an out-of-range value.</exception>
-    public static PreprocessingOptions FromJson(JsonObject? json)
-    {
-        if (json is null)
-        {
-            throw new ModelFormatException("The model has no preprocessing description in its manifest, so volumes cannot be mapped to its input space; save models with their preprocessing (fine-tuning through ThighSeg.ML or the thighseg tool does).");
-        }
-        try
-        {
-            var options = json.Deserialize<PreprocessingOptions>(Json) ?? throw new JsonException("null");
-            options.Validate();
-            return options;
-        }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or NotSupportedException or InvalidOperationException)
-        {
-            throw new ModelFormatException($"The model has an invalid preprocessing description: {ex.Message}", ex);
-        }
-    }
+    /// <summary>Reads a model's preprocessing back.</summary>
+    /// <exception cref="ModelFormatException">Missing or invalid.</exception>
+    public static PreprocessingOptions FromJson(JsonObject? json) => VolumeSegmenter.ReadPreprocessing(json, "model");
 }

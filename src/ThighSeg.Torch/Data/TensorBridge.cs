@@ -187,7 +187,7 @@ internal sealed class LabelLookup
             if (c < 0)
             {
                 throw new ThighSegException(string.Create(CultureInfo.InvariantCulture,
-                    $"Subject {subject} has label value {v}, which is not one of the model's classes ({Classes})."));
+                    $"Subject {subject} has label value {v}, which is not one of the model's classes ({string.Join(", ", Classes.Values)})."));
             }
             target[j] = c;
         }

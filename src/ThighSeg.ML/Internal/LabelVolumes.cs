@@ -9,20 +9,8 @@ namespace ThighSeg.ML.Internal;
 /// predict every stack, map the labels back with <see cref="Preprocessor.Restore"/>. ThighSeg.ML's own small
 /// predictor, until the library grows a shared one.
 /// </summary>
-internal static class VolumePrediction
+internal static class LabelVolumes
 {
-    /// <summary>The label volume (values from the model's class map) with exactly <paramref name="image"/>'s shape and affine.</summary>
-    public static Volume<int> Predict(ISegmentationModel model, Preprocessor preprocessor, Volume<float> image, string subjectId, bool flipTta)
-    {
-        var prepared = preprocessor.Prepare(image, null, subjectId);
-        var labels = new List<int[]>(prepared.Stacks.Count);
-        foreach (var stack in prepared.Stacks)
-        {
-            labels.Add(model.Predict(stack, withProbabilities: false, flipTta: flipTta).Labels);
-        }
-        return Preprocessor.Restore(prepared, labels);
-    }
-
     /// <summary>Volume of one voxel in mL: |det| of the affine's 3x3 part (mm³) / 1000.</summary>
     public static double VoxelVolumeMl(Affine a)
     {
