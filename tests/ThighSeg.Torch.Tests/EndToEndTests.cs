@@ -49,7 +49,7 @@ public class EndToEndTests
         Assert.That(prediction.Probabilities, Has.Count.EqualTo(classes.Count));
         int i = Array.FindIndex(restored.Data, v => v != 0);
         Assert.That(i, Is.GreaterThanOrEqualTo(0), "some foreground is predicted");
-        double sum = prediction.Probabilities!.Values.Sum(p => p.Data[i]);
+        double sum = prediction.Probabilities!.Sum(p => p.Data[i]);
         Assert.That(sum, Is.EqualTo(1).Within(1e-3), "probabilities of a voxel sum to one");
         Assert.That(restored.Shape, Is.EqualTo(original.Labels.Shape));
         Assert.That(restored.SameGeometry(original.Labels), Is.True);
