@@ -49,7 +49,7 @@ var preprocessing = new PreprocessingOptions { TargetSize = quick ? 32 : 64, Tar
 // 1. Pretrain an encoder (PCL) on the image column; labels are not used.
 using var encoder = mlContext.ThighSeg().PretrainEncoder(new EncoderPretrainingEstimator.Options
 {
-    Pretrain = new PretrainOptions(ContrastiveMethod.Pcl, network, embeddingDim: 32, epochs: quick ? 2 : 10, stepsPerEpoch: quick ? 2 : 10, batchSize: 16),
+    Pretrain = new PretrainOptions(ContrastiveMethod.Pcl, network, embeddingDim: 32, epochs: quick ? 2 : 5, stepsPerEpoch: quick ? 2 : 10, batchSize: 16),
     Preprocessing = preprocessing,
 }).Fit(trainData);
 
@@ -57,7 +57,8 @@ using var encoder = mlContext.ThighSeg().PretrainEncoder(new EncoderPretrainingE
 var estimator = mlContext.ThighSeg().Segmentation(new SegmentationEstimator.Options
 {
     PretrainedEncoderDirectory = encoder.ModelDirectory,
-    FineTune = new FineTuneOptions(network, epochs: quick ? 2 : 30, stepsPerEpoch: quick ? 3 : 10, batchSize: 8, learningRate: 3e-3, validationFraction: 0),
+    FineTune = new FineTuneOptions(network, epochs: quick ? 2 : 60, stepsPerEpoch: quick ? 3 : 10, batchSize: 8, learningRate: 1e-2, minLearningRate: 1e-4,
+        validationFraction: 0, augmentation: new AugmentationOptions(elasticProbability: 0)),
     Preprocessing = preprocessing,
     OutputDirectory = Path.Combine(work, "predictions"),
 });
