@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ThighSeg.Cli.Commands;
 using ThighSeg.Core;
+using ThighSeg.IO;
 
 namespace ThighSeg.Cli;
 
@@ -30,11 +31,16 @@ internal static class CliApp
     private static IEnumerable<Command> Verbs(TextWriter output)
     {
         yield return VersionCommand.CreateBackendVerb(output);
+        yield return InfoCommand.Create(output);
+        yield return ConvertCommand.Create(output);
+        yield return EvaluateCommand.Create(output, VolumeFormats.Default.Readers);
     }
 
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) => Invoke(Build(output), args, output, error);
+
+    /// <summary>Parses and runs <paramref name="args"/> against <paramref name="root"/>, mapping errors to exit codes.</summary>
+    internal static int Invoke(RootCommand root, string[] args, TextWriter output, TextWriter error)
     {
-        RootCommand root = Build(output);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,0 +1,334 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace ThighSeg.IO.Dicom;
+
+/// <summary>
+/// The image-level attributes of one single-frame greyscale DICOM image, validated, plus where its pixels are.
+/// Geometry vectors are in DICOM patient coordinates (LPS+, mm).
+/// </summary>
+internal sealed class DicomImage
+{
+    private const uint SopClassUidTag = 0x00080016;
+    private const uint SeriesDescriptionTag = 0x0008103E;
+    private const uint SliceThicknessTag = 0x00180050;
+    private const uint SpacingBetweenSlicesTag = 0x00180088;
+    private const uint SeriesInstanceUidTag = 0x0020000E;
+    private const uint SeriesNumberTag = 0x00200011;
+    private const uint InstanceNumberTag = 0x00200013;
+    private const uint ImagePositionPatientTag = 0x00200032;
+    private const uint ImageOrientationPatientTag = 0x00200037;
+    private const uint SamplesPerPixelTag = 0x00280002;
+    private const uint PhotometricInterpretationTag = 0x00280004;
+    private const uint NumberOfFramesTag = 0x00280008;
+    private const uint RowsTag = 0x00280010;
+    private const uint ColumnsTag = 0x00280011;
+    private const uint PixelSpacingTag = 0x00280030;
+    private const uint BitsAllocatedTag = 0x00280100;
+    private const uint BitsStoredTag = 0x00280101;
+    private const uint HighBitTag = 0x00280102;
+    private const uint PixelRepresentationTag = 0x00280103;
+    private const uint RescaleInterceptTag = 0x00281052;
+    private const uint RescaleSlopeTag = 0x00281053;
+
+    private DicomImage() { }
+
+    public required string Source { get; init; }
+    public required string TransferSyntax { get; init; }
+    public required string? SopClassUid { get; init; }
+    public required string SeriesInstanceUid { get; init; }
+    public string? SeriesDescription { get; init; }
+    public string? SeriesNumber { get; init; }
+    public int? InstanceNumber { get; init; }
+    public required int Rows { get; init; }
+    public required int Columns { get; init; }
+    public required int BitsAllocated { get; init; }
+    public required int BitsStored { get; init; }
+    public required int HighBit { get; init; }
+    public required bool Signed { get; init; }
+    public required string Photometric { get; init; }
+    public required double Slope { get; init; }
+    public required double Intercept { get; init; }
+
+    /// <summary>ImagePositionPatient (LPS mm), or null when absent.</summary>
+    public double[]? Position { get; init; }
+
+    /// <summary>ImageOrientationPatient: row direction (x, y, z) then column direction, normalised; or null when absent.</summary>
+    public double[]? Orientation { get; init; }
+
+    /// <summary>PixelSpacing: [0] between rows (along the column direction), [1] between columns; or null when absent.</summary>
+    public double[]? PixelSpacing { get; init; }
+
+    /// <summary>SliceThickness or, failing that, SpacingBetweenSlices; used only for a single-slice volume.</summary>
+    public double? SliceThickness { get; init; }
+
+    public required int PixelOffset { get; init; }
+    public required int PixelLength { get; init; }
+    public required string PixelVr { get; init; }
+
+    public string StoredTypeName => (BitsAllocated, Signed) switch
+    {
+        (8, false) => "uint8",
+        (8, true) => "int8",
+        (16, false) => "uint16",
+        (16, true) => "int16",
+        (32, false) => "uint32",
+        _ => "int32",
+    };
+
+    public int FrameBytes => Rows * Columns * (BitsAllocated / 8);
+
+    /// <summary>
+    /// Validates the image attributes of <paramref name="ds"/>. Returns null for objects without pixel data (reports,
+    /// presentation states, DICOMDIR) so a folder reader can skip them.
+    /// </summary>
+    /// <exception cref="DicomFormatException">An image ThighSeg cannot decode or whose attributes are inconsistent.</exception>
+    public static DicomImage? FromDataset(DicomDataset ds)
+    {
+        string? sopClass = ds.GetString(SopClassUidTag);
+        if (sopClass == DicomUids.MediaStorageDirectory)
+        {
+            return null;
+        }
+        if (ds.Contains(DicomParser.FloatPixelDataTag) || ds.Contains(DicomParser.DoubleFloatPixelDataTag))
+        {
+            throw ds.Error($"float or double float pixel data is not supported (SOP class {DicomUids.DescribeSopClass(sopClass)})",
+                ds.Contains(DicomParser.FloatPixelDataTag) ? DicomParser.FloatPixelDataTag : DicomParser.DoubleFloatPixelDataTag);
+        }
+        if (!ds.TryGet(DicomParser.PixelDataTag, out var pixel))
+        {
+            return null;
+        }
+        if (DicomUids.NativeEncoding(ds.TransferSyntax) is null)
+        {
+            throw DicomParser.UnsupportedTransferSyntax(ds.Source, ds.TransferSyntax);
+        }
+        if (DicomUids.IsEnhanced(sopClass))
+        {
+            throw ds.Error($"SOP class {DicomUids.DescribeSopClass(sopClass)} is an enhanced multi-frame object whose geometry is in per-frame " +
+                "functional groups, which ThighSeg does not read; export the series as classic single-frame images (for example with dcm2niix or `emf2sf`)",
+                SopClassUidTag);
+        }
+
+        int frames = 1;
+        double[]? frameValues = ds.GetNumbers(NumberOfFramesTag, "NumberOfFrames");
+        if (frameValues is { Length: > 0 })
+        {
+            if (frameValues[0] != Math.Floor(frameValues[0]) || frameValues[0] < 1)
+            {
+                throw ds.Error($"NumberOfFrames {frameValues[0].ToString(CultureInfo.InvariantCulture)} is not a positive integer", NumberOfFramesTag);
+            }
+            if (frameValues[0] > 1)
+            {
+                throw ds.Error($"multi-frame object ({frameValues[0].ToString(CultureInfo.InvariantCulture)} frames) of SOP class {DicomUids.DescribeSopClass(sopClass)} " +
+                    "is not supported; ThighSeg reads series of single-frame images", NumberOfFramesTag);
+            }
+            frames = 1;
+        }
+
+        int samples = ds.GetUInt16(SamplesPerPixelTag) ?? 1;
+        if (samples != 1)
+        {
+            throw ds.Error($"SamplesPerPixel is {samples}: only greyscale images (1 sample per pixel) are supported, not colour", SamplesPerPixelTag);
+        }
+        string photometric = (ds.GetString(PhotometricInterpretationTag) ?? string.Empty).Trim();
+        if (photometric is not ("MONOCHROME1" or "MONOCHROME2"))
+        {
+            throw ds.Error($"PhotometricInterpretation '{DicomDataset.Printable(photometric)}' is not supported (MONOCHROME1 or MONOCHROME2 needed)", PhotometricInterpretationTag);
+        }
+
+        int rows = Required(ds, RowsTag, "Rows");
+        int columns = Required(ds, ColumnsTag, "Columns");
+        if (rows < 1 || columns < 1)
+        {
+            throw ds.Error($"image size {rows} rows x {columns} columns is empty", rows < 1 ? RowsTag : ColumnsTag);
+        }
+        int bitsAllocated = Required(ds, BitsAllocatedTag, "BitsAllocated");
+        if (bitsAllocated is not (8 or 16 or 32))
+        {
+            throw ds.Error($"BitsAllocated {bitsAllocated} is not supported (8, 16 or 32)", BitsAllocatedTag);
+        }
+        int bitsStored = ds.GetUInt16(BitsStoredTag) ?? bitsAllocated;
+        if (bitsStored < 1 || bitsStored > bitsAllocated)
+        {
+            throw ds.Error($"BitsStored {bitsStored} is not in 1..BitsAllocated ({bitsAllocated})", BitsStoredTag);
+        }
+        int highBit = ds.GetUInt16(HighBitTag) ?? (bitsStored - 1);
+        if (highBit < bitsStored - 1 || highBit >= bitsAllocated)
+        {
+            throw ds.Error($"HighBit {highBit} is not in {bitsStored - 1}..{bitsAllocated - 1} (BitsStored {bitsStored}, BitsAllocated {bitsAllocated})", HighBitTag);
+        }
+        int representation = ds.GetUInt16(PixelRepresentationTag) ?? 0;
+        if (representation is not (0 or 1))
+        {
+            throw ds.Error($"PixelRepresentation {representation} is neither 0 (unsigned) nor 1 (two's complement)", PixelRepresentationTag);
+        }
+
+        long frameBytes = (long)rows * columns * (bitsAllocated / 8) * frames;
+        if (pixel.Length < frameBytes)
+        {
+            throw ds.Error($"pixel data holds {pixel.Length} bytes but {rows}x{columns} pixels of {bitsAllocated} bits need {frameBytes} (truncated?)",
+                DicomParser.PixelDataTag, pixel.HeaderOffset);
+        }
+        if (pixel.Length >= 2 * frameBytes)
+        {
+            throw ds.Error($"pixel data holds {pixel.Length} bytes, at least two frames of {frameBytes} bytes, but NumberOfFrames says one",
+                DicomParser.PixelDataTag, pixel.HeaderOffset);
+        }
+
+        double slope = Scalar(ds, RescaleSlopeTag, "RescaleSlope") ?? 1.0;
+        double intercept = Scalar(ds, RescaleInterceptTag, "RescaleIntercept") ?? 0.0;
+        if (slope == 0)
+        {
+            throw ds.Error("RescaleSlope is 0, which would erase the image", RescaleSlopeTag);
+        }
+
+        double[]? position = ds.GetNumbers(ImagePositionPatientTag, "ImagePositionPatient");
+        if (position is not null && position.Length != 3)
+        {
+            throw ds.Error($"ImagePositionPatient has {position.Length} values, 3 needed", ImagePositionPatientTag);
+        }
+        double[]? orientation = ds.GetNumbers(ImageOrientationPatientTag, "ImageOrientationPatient");
+        if (orientation is not null)
+        {
+            orientation = ValidateOrientation(ds, orientation);
+        }
+        double[]? spacing = ds.GetNumbers(PixelSpacingTag, "PixelSpacing");
+        if (spacing is not null && (spacing.Length != 2 || !(spacing[0] > 0) || !(spacing[1] > 0)))
+        {
+            throw ds.Error($"PixelSpacing '{DicomDataset.Printable(ds.GetString(PixelSpacingTag) ?? "")}' is not two positive numbers", PixelSpacingTag);
+        }
+        double? thickness = Scalar(ds, SliceThicknessTag, "SliceThickness") is double t && t > 0 ? t
+            : Scalar(ds, SpacingBetweenSlicesTag, "SpacingBetweenSlices") is double s && s > 0 ? s : null;
+
+        double? instance = Scalar(ds, InstanceNumberTag, "InstanceNumber");
+        return new DicomImage
+        {
+            Source = ds.Source,
+            TransferSyntax = ds.TransferSyntax,
+            SopClassUid = sopClass,
+            SeriesInstanceUid = ds.GetString(SeriesInstanceUidTag) ?? string.Empty,
+            SeriesDescription = ds.GetString(SeriesDescriptionTag),
+            SeriesNumber = ds.GetString(SeriesNumberTag),
+            InstanceNumber = instance is double n && Math.Abs(n) < int.MaxValue ? (int)n : null,
+            Rows = rows,
+            Columns = columns,
+            BitsAllocated = bitsAllocated,
+            BitsStored = bitsStored,
+            HighBit = highBit,
+            Signed = representation == 1,
+            Photometric = photometric,
+            Slope = slope,
+            Intercept = intercept,
+            Position = position,
+            Orientation = orientation,
+            PixelSpacing = spacing,
+            SliceThickness = thickness,
+            PixelOffset = pixel.ValueOffset,
+            PixelLength = pixel.Length,
+            PixelVr = pixel.Vr,
+        };
+    }
+
+    /// <summary>SeriesInstanceUID (empty when absent), SeriesNumber and SeriesDescription; never throws.</summary>
+    public static (string Uid, string? Number, string? Description) SeriesIdentity(DicomDataset ds) =>
+        (ds.GetString(SeriesInstanceUidTag) ?? string.Empty, ds.GetString(SeriesNumberTag), ds.GetString(SeriesDescriptionTag));
+
+    /// <summary>
+    /// Decodes the stored pixels into <paramref name="destination"/> (Rows·Columns floats, x fastest) with the row order
+    /// reversed (destination row <c>Rows-1-r</c> holds stored row <c>r</c>, as dcm2niix writes), applying the stored-bit
+    /// mask, sign extension and RescaleSlope/Intercept.
+    /// </summary>
+    public void DecodeInto(DicomDataset ds, Span<float> destination)
+    {
+        if (destination.Length != Rows * Columns)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} floats, {Rows * Columns} needed", nameof(destination));
+        }
+        ReadOnlySpan<byte> src = ds.Bytes.AsSpan(PixelOffset, FrameBytes);
+        int shift = HighBit + 1 - BitsStored;
+        if (BitsAllocated == 16 && BitsStored == 16 && !ds.BigEndian && BitConverter.IsLittleEndian)
+        {
+            // The common case (full 16-bit words in native byte order): no masking, typed spans.
+            if (Signed)
+            {
+                DecodeWords(MemoryMarshal.Cast<byte, short>(src), destination);
+            }
+            else
+            {
+                DecodeWords(MemoryMarshal.Cast<byte, ushort>(src), destination);
+            }
+            return;
+        }
+        ulong mask = BitsStored == 64 ? ulong.MaxValue : (1UL << BitsStored) - 1;
+        long signBit = 1L << (BitsStored - 1);
+        bool big = ds.BigEndian;
+        // Explicit VR big endian OW data with 8-bit pixels has its bytes swapped in pairs.
+        bool swapBytePairs = big && BitsAllocated == 8 && PixelVr == "OW";
+        int bytes = BitsAllocated / 8;
+        for (int r = 0; r < Rows; r++)
+        {
+            Span<float> row = destination.Slice((Rows - 1 - r) * Columns, Columns);
+            int rowStart = r * Columns;
+            for (int c = 0; c < Columns; c++)
+            {
+                int p = rowStart + c;
+                ulong raw = bytes switch
+                {
+                    1 => src[swapBytePairs && (p ^ 1) < src.Length ? p ^ 1 : p],
+                    2 => big ? BinaryPrimitives.ReadUInt16BigEndian(src.Slice(p * 2, 2)) : BinaryPrimitives.ReadUInt16LittleEndian(src.Slice(p * 2, 2)),
+                    _ => big ? BinaryPrimitives.ReadUInt32BigEndian(src.Slice(p * 4, 4)) : BinaryPrimitives.ReadUInt32LittleEndian(src.Slice(p * 4, 4)),
+                };
+                long value = (long)((raw >> shift) & mask);
+                if (Signed && (value & signBit) != 0)
+                {
+                    value -= signBit << 1;
+                }
+                row[c] = (float)((value * Slope) + Intercept);
+            }
+        }
+    }
+
+    private void DecodeWords<T>(ReadOnlySpan<T> words, Span<float> destination) where T : unmanaged, IBinaryInteger<T>
+    {
+        double slope = Slope, intercept = Intercept;
+        for (int r = 0; r < Rows; r++)
+        {
+            ReadOnlySpan<T> source = words.Slice(r * Columns, Columns);
+            Span<float> row = destination.Slice((Rows - 1 - r) * Columns, Columns);
+            for (int c = 0; c < source.Length; c++)
+            {
+                row[c] = (float)((double.CreateTruncating(source[c]) * slope) + intercept);
+            }
+        }
+    }
+
+    private static int Required(DicomDataset ds, uint tag, string name) =>
+        ds.GetUInt16(tag) ?? throw ds.Error($"required attribute {name} is missing", tag);
+
+    private static double? Scalar(DicomDataset ds, uint tag, string name)
+    {
+        double[]? values = ds.GetNumbers(tag, name);
+        return values is { Length: > 0 } ? values[0] : null;
+    }
+
+    private static double[] ValidateOrientation(DicomDataset ds, double[] o)
+    {
+        if (o.Length != 6)
+        {
+            throw ds.Error($"ImageOrientationPatient has {o.Length} values, 6 needed", ImageOrientationPatientTag);
+        }
+        double nr = Math.Sqrt((o[0] * o[0]) + (o[1] * o[1]) + (o[2] * o[2]));
+        double nc = Math.Sqrt((o[3] * o[3]) + (o[4] * o[4]) + (o[5] * o[5]));
+        double dot = (o[0] * o[3]) + (o[1] * o[4]) + (o[2] * o[5]);
+        if (Math.Abs(nr - 1) > 1e-3 || Math.Abs(nc - 1) > 1e-3 || Math.Abs(dot) > 1e-3)
+        {
+            throw ds.Error(string.Create(CultureInfo.InvariantCulture,
+                $"ImageOrientationPatient is not two orthogonal unit vectors (row norm {nr:G6}, column norm {nc:G6}, dot product {dot:G6})"),
+                ImageOrientationPatientTag);
+        }
+        return [o[0] / nr, o[1] / nr, o[2] / nr, o[3] / nc, o[4] / nc, o[5] / nc];
+    }
+}
