@@ -7,7 +7,17 @@ if (args.Length > 0 && args[0] == "steptimes")
     var device = args.Length > 1 ? TorchBackend.Parse(args[1]) : ComputeDevice.Cpu;
     int steps = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
     StepTimes.Run(Console.Out, device, steps);
-    return;
+    return 0;
 }
+if (args.Length > 0 && args[0] == "peer")
+{
+    return ThighSeg.Benchmarks.Peer.PeerHarness.Run(args[1..], Console.Out);
+}
+if (args.Length > 0 && args[0] == "memory")
+{
+    return ThighSeg.Benchmarks.Peer.MemoryRun.Run(args[1..], Console.Out);
+}
+BenchmarkHost.ConfigureThreads();
 BenchmarkHost.PrintHeader(Console.Out);
 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkHost).Assembly).Run(args, BenchmarkHost.Config());
+return 0;
