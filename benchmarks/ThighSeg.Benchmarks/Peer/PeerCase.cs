@@ -124,6 +124,16 @@ public sealed record PeerCase(
         return list;
     }
 
+    /// <summary>Two tiny cases (a U-Net training step and a PCL loss) for the smoke test of the harness itself.</summary>
+    public static IReadOnlyList<PeerCase> Smoke() =>
+    [
+        new("unet-f4-32-b2", "unet-train", 4, 32, 2, "", 0, 1, 1, 1),
+        new("infer-f4-32-b2", "infer", 4, 32, 2, "", 0, 1, 1, 1),
+        new("pretrain-f4-32-b4", "pretrain", 4, 32, 4, "pcl", 0, 1, 1, 1),
+        new("finetune-f4-32-b2", "finetune", 4, 32, 2, "", 0, 1, 1, 1),
+        new("loss-gcl-64", "loss", 0, 0, 0, "gcl", 64, 1, 1, 1),
+    ];
+
     /// <summary>The GPU case list: the batch sizes of the measured H200 baselines (docs/platform.md).</summary>
     public static IReadOnlyList<PeerCase> Gpu()
     {

@@ -36,7 +36,7 @@ public static class PeerHarness
                 TorchPerformance.SetCudnnBenchmark(true);
             }
         }
-        var cases = (device.type == DeviceType.CUDA ? PeerCase.Gpu() : PeerCase.Cpu(o.Quick))
+        var cases = (BenchmarkHost.IsSmoke ? PeerCase.Smoke() : device.type == DeviceType.CUDA ? PeerCase.Gpu() : PeerCase.Cpu(o.Quick))
             .Where(c => o.Cases is null || o.Cases.Any(n => c.Name.StartsWith(n, StringComparison.Ordinal)))
             .ToList();
         if (cases.Count == 0)

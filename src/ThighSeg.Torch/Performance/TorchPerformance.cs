@@ -169,7 +169,8 @@ public static class TorchPerformance
     {
         ArgumentNullException.ThrowIfNull(module);
         using var noGrad = torch.no_grad();
-        foreach (var (_, sub) in module.named_modules())
+        // TorchSharp's named_modules() lists descendants only, so the module itself comes first.
+        foreach (var sub in module.named_modules().Select(m => m.module).Prepend(module))
         {
             switch (sub)
             {
