@@ -13,6 +13,10 @@ if (args.Length > 0 && args[0] == "peer")
 {
     return ThighSeg.Benchmarks.Peer.PeerHarness.Run(args[1..], Console.Out);
 }
+if (args.Length > 0 && args[0] == "loss-ab")
+{
+    return ThighSeg.Benchmarks.Peer.LossAb.Run(args[1..], Console.Out);
+}
 if (args.Length > 0 && args[0] == "memory")
 {
     return ThighSeg.Benchmarks.Peer.MemoryRun.Run(args[1..], Console.Out);
