@@ -37,13 +37,28 @@ public static class BenchmarkHost
         return TorchPerformance.ConfigureCpuThreads(n);
     }
 
-    /// <summary>The devices to benchmark: CPU always, CUDA when TorchSharp reports it.</summary>
+    /// <summary>The devices to benchmark: CPU always, CUDA when TorchSharp reports it (see <see cref="Wants"/>).</summary>
     public static IEnumerable<ComputeDevice> Devices()
     {
-        yield return ComputeDevice.Cpu;
-        if (TorchBackend.IsCudaAvailable)
+        if (Wants(ComputeDevice.Cpu))
+        {
+            yield return ComputeDevice.Cpu;
+        }
+        if (Wants(ComputeDevice.Cuda))
         {
             yield return ComputeDevice.Cuda;
         }
+    }
+
+    /// <summary>
+    /// Whether cases on <paramref name="device"/> run: CUDA only where TorchSharp reports it; the environment variable
+    /// THIGHSEG_BENCH_DEVICES (<c>cpu</c>, <c>cuda</c> or <c>cpu,cuda</c>) restricts the list (the GPU script runs CUDA only).
+    /// </summary>
+    public static bool Wants(ComputeDevice device)
+    {
+        string? only = Environment.GetEnvironmentVariable("THIGHSEG_BENCH_DEVICES");
+        bool listed = string.IsNullOrWhiteSpace(only) ||
+            only.Split(',', StringSplitOptions.TrimEntries).Any(d => d.Equals(device.ToString(), StringComparison.OrdinalIgnoreCase));
+        return listed && (device != ComputeDevice.Cuda || TorchBackend.IsCudaAvailable);
     }
 }

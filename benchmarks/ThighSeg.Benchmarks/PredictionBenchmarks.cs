@@ -29,13 +29,13 @@ public class PredictionBenchmarks
     private UNetSegmentationModel? _model;
     private SliceStack? _stack;
 
-    public static IEnumerable<PredictionCase> CaseValues() => BenchmarkHost.Cases(Full(), [new PredictionCase(ComputeDevice.Cpu, 4, 32, Slices, 16)]);
+    public static IEnumerable<PredictionCase> CaseValues() => BenchmarkHost.Cases(Full().Where(c => BenchmarkHost.Wants(c.Device)), [new PredictionCase(ComputeDevice.Cpu, 4, 32, Slices, 16)]);
 
     private static IEnumerable<PredictionCase> Full()
     {
         yield return new PredictionCase(ComputeDevice.Cpu, 16, 128, Slices, 1);
         yield return new PredictionCase(ComputeDevice.Cpu, 16, 128, Slices, 16);
-        if (TorchBackend.IsCudaAvailable)
+        if (BenchmarkHost.Wants(ComputeDevice.Cuda))
         {
             yield return new PredictionCase(ComputeDevice.Cuda, 48, 256, Slices, 1);
             yield return new PredictionCase(ComputeDevice.Cuda, 48, 256, Slices, 16);

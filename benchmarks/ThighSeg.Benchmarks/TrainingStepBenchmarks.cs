@@ -40,12 +40,12 @@ public class TrainingStepBenchmarks
     private readonly Random _rng = new(1);
 
     /// <summary>CPU: the demo scale; CUDA (when available): also the paper's F = 48 at 256 px; smoke: a tiny case.</summary>
-    public static IEnumerable<StepCase> CaseValues() => BenchmarkHost.Cases(Full(), [new StepCase(ComputeDevice.Cpu, 4, 32, 4, 4)]);
+    public static IEnumerable<StepCase> CaseValues() => BenchmarkHost.Cases(Full().Where(c => BenchmarkHost.Wants(c.Device)), [new StepCase(ComputeDevice.Cpu, 4, 32, 4, 4)]);
 
     private static IEnumerable<StepCase> Full()
     {
         yield return new StepCase(ComputeDevice.Cpu, 16, 96, 32, 16);
-        if (TorchBackend.IsCudaAvailable)
+        if (BenchmarkHost.Wants(ComputeDevice.Cuda))
         {
             yield return new StepCase(ComputeDevice.Cuda, 16, 96, 32, 16);
             yield return new StepCase(ComputeDevice.Cuda, 48, 256, 32, 10);

@@ -36,7 +36,7 @@ public class UNetBlockBenchmarks
     private Device? _device;
 
     /// <summary>The cases: CPU trimmed, CUDA full grid (when available), one tiny case in smoke mode.</summary>
-    public static IEnumerable<BlockCase> CaseValues() => BenchmarkHost.Cases(Full(), [new BlockCase(ComputeDevice.Cpu, 4, 32, 1)]);
+    public static IEnumerable<BlockCase> CaseValues() => BenchmarkHost.Cases(Full().Where(c => BenchmarkHost.Wants(c.Device)), [new BlockCase(ComputeDevice.Cpu, 4, 32, 1)]);
 
     private static IEnumerable<BlockCase> Full()
     {
@@ -44,7 +44,7 @@ public class UNetBlockBenchmarks
         yield return new BlockCase(ComputeDevice.Cpu, 16, 128, 4, ChannelsLast: true);
         yield return new BlockCase(ComputeDevice.Cpu, 32, 256, 2);
         yield return new BlockCase(ComputeDevice.Cpu, 48, 352, 1);
-        if (TorchBackend.IsCudaAvailable)
+        if (BenchmarkHost.Wants(ComputeDevice.Cuda))
         {
             foreach (int f in new[] { 16, 32, 48 })
             {

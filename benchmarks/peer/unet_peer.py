@@ -311,14 +311,16 @@ def main():
         for _ in range(spec["warmup"]):
             c.step()
         sync(device)
-        blocks = []
+        blocks, cpu_blocks = [], []
         for _ in range(spec["blocks"]):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             for _ in range(spec["reps"]):
                 c.step()
             sync(device)
             blocks.append((time.perf_counter() - t0) * 1000 / spec["reps"])
-        r = {"blocks": blocks, "rss_peak_mb": rss_peak_mb()}
+            cpu_blocks.append((time.process_time() - c0) * 1000 / spec["reps"])
+        r = {"blocks": blocks, "cpu_blocks": cpu_blocks, "rss_peak_mb": rss_peak_mb()}
         if device.type == "cuda":
             r["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2 ** 20
         results[spec["name"]] = r

@@ -79,6 +79,11 @@ public sealed class TorchPerformanceTests
         Assert.That(y.allclose(expected, rtol: 1e-4, atol: 1e-5), Is.True);
         y.sum().backward();
         Assert.That(conv.weight!.grad, Is.Not.Null);
+        // An optimizer updates the parameter in place; the next forward must still work and stay channels-last.
+        using var sgd = optim.SGD(conv.parameters(), 0.1);
+        sgd.step();
+        Assert.That(() => conv.forward(TorchPerformance.ToChannelsLast(x)).sum().backward(), Throws.Nothing);
+        Assert.That(TorchPerformance.IsChannelsLast(conv.weight!), Is.True);
     }
 
     [Test]

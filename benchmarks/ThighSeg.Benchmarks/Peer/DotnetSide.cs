@@ -223,24 +223,32 @@ internal sealed class DotnetCase : IDisposable
         _optimizer.step();
     }
 
-    /// <summary>Warm-up, then blocks of reps steps (synchronised at block ends); the mean ms per step of each block.</summary>
-    public List<double> Time()
+    /// <summary>
+    /// Warm-up, then blocks of reps steps (synchronised at block ends); per block the mean wall ms per step and the
+    /// mean process CPU ms per step (all threads).
+    /// </summary>
+    public List<(double Wall, double Cpu)> Time()
     {
         for (int i = 0; i < _case.Warmup; i++)
         {
             Step();
         }
         Sync();
-        var blocks = new List<double>();
+        var blocks = new List<(double, double)>();
+        var process = Process.GetCurrentProcess();
         for (int b = 0; b < _case.Blocks; b++)
         {
+            process.Refresh();
+            TimeSpan cpu0 = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < _case.Reps; i++)
             {
                 Step();
             }
             Sync();
-            blocks.Add(sw.Elapsed.TotalMilliseconds / _case.Reps);
+            double wall = sw.Elapsed.TotalMilliseconds / _case.Reps;
+            process.Refresh();
+            blocks.Add((wall, (process.TotalProcessorTime - cpu0).TotalMilliseconds / _case.Reps));
         }
         return blocks;
     }

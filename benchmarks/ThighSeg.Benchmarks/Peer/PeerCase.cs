@@ -118,7 +118,7 @@ public sealed record PeerCase(
         {
             foreach (string method in new[] { "pcl", "gcl", "simclr" })
             {
-                list.Add(new($"loss-{method}-{m}", "loss", 0, 0, 0, method, m, 3, m >= 1024 ? 10 : 20, 3 * r));
+                list.Add(new($"loss-{method}-{m}", "loss", 0, 0, 0, method, m, 2, m >= 1024 ? 3 : 10, r + 2));
             }
         }
         return list;

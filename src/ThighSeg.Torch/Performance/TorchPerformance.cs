@@ -131,8 +131,10 @@ public static class TorchPerformance
 
     /// <summary>
     /// A channels-last (NHWC in memory, shape still <c>[N, C, H, W]</c>) copy of a 4-D tensor. TorchSharp 0.107 has no
-    /// <c>memory_format</c> argument, so this permutes to NHWC, makes it contiguous and permutes the view back; libtorch
-    /// recognises the strides as channels-last and picks NHWC convolution kernels. Other ranks are returned as an alias.
+    /// <c>memory_format</c> argument, so this allocates a tensor with NHWC strides (<c>empty_strided</c>, a base tensor,
+    /// not a view, so it can become a parameter that optimizers update in place) and copies the values; libtorch
+    /// recognises the strides as channels-last and picks NHWC convolution kernels. The copy is differentiable.
+    /// Other ranks are returned as an alias.
     /// </summary>
     public static Tensor ToChannelsLast(Tensor tensor)
     {
@@ -141,9 +143,10 @@ public static class TorchPerformance
         {
             return tensor.alias();
         }
-        using var nhwc = tensor.permute(0, 2, 3, 1);
-        using var dense = nhwc.contiguous();
-        return dense.permute(0, 3, 1, 2);
+        long c = tensor.shape[1], h = tensor.shape[2], w = tensor.shape[3];
+        Tensor target = empty_strided(tensor.shape, [h * w * c, 1, w * c, c], dtype: tensor.dtype, device: tensor.device);
+        target.copy_(tensor); // copy_ returns the same tensor object
+        return target;
     }
 
     /// <summary>True when a 4-D tensor has channels-last strides (channel stride 1, the densest).</summary>
@@ -189,7 +192,9 @@ public static class TorchPerformance
     private static Parameter Relayout(Parameter weight)
     {
         bool grad = weight.requires_grad;
-        Tensor cl = ToChannelsLast(weight);
+        long c = weight.shape[1], h = weight.shape[2], w = weight.shape[3];
+        Tensor cl = empty_strided(weight.shape, [h * w * c, 1, w * c, c], dtype: weight.dtype, device: weight.device);
+        cl.copy_(weight);
         return new Parameter(cl, grad);
     }
 
