@@ -43,7 +43,7 @@ public class DataPipelineBenchmarks
         BenchmarkHost.ConfigureThreads();
         var stacks = Enumerable.Range(0, 8).Select(i => StepTimes.Stack(Size, 48, 10 + i)).ToList();
         _sampler = new SliceSampler(stacks);
-        _lookup = new LabelLookup(new ClassMap(Enumerable.Range(0, 9)));
+        _lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
         _augmenter = new TensorAugmenter(Augment ? new AugmentationOptions() : AugmentationOptions.None);
         _rng = new Random(1);
     }

@@ -54,7 +54,7 @@ public class PredictionBenchmarks
         var net = new UNet2d(new UNetOptions(Case.Filters, 4), 9, 1);
         net.to(device);
         var provenance = new TrainingProvenance("benchmark", 1, 0, 0, [], null, device.ToString(), "", null);
-        _model = new UNetSegmentationModel(net, device, new ClassMap(Enumerable.Range(0, 9)), provenance, null) { BatchSize = Case.BatchSize };
+        _model = new UNetSegmentationModel(net, device, LabelMap.Generic(Enumerable.Range(0, 9)), provenance, null) { BatchSize = Case.BatchSize };
         _stack = StepTimes.Stack(Case.Size, Case.Slices, 4);
     }
 

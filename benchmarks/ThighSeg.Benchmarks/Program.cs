@@ -17,9 +17,14 @@ if (args.Length > 0 && args[0] == "loss-ab")
 {
     return ThighSeg.Benchmarks.Peer.LossAb.Run(args[1..], Console.Out);
 }
-if (args.Length > 0 && args[0] == "memory")
+if (args.Length > 0 && args[0] == "memory-flat")
 {
     return ThighSeg.Benchmarks.Peer.MemoryRun.Run(args[1..], Console.Out);
+}
+if (args.Length > 0 && args[0] == "memory")
+{
+    StepTimes.Memory(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500);
+    return 0;
 }
 BenchmarkHost.ConfigureThreads();
 BenchmarkHost.PrintHeader(Console.Out);

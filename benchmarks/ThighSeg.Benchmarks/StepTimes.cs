@@ -37,6 +37,37 @@ public static class StepTimes
         }
     }
 
+    /// <summary>Runs <paramref name="steps"/> fine-tuning steps (F = 8, 64x64, batch 10) and prints the process RSS and live tensor count every 100 steps.</summary>
+    public static void Memory(TextWriter output, int steps)
+    {
+        Device device = TorchBackend.Resolve(ComputeDevice.Cpu);
+        using var net = new UNet2d(new UNetOptions(8, 4), 9, 1).to(device);
+        using var opt = optim.Adam(net.parameters(), 1e-3);
+        var aug = new TensorAugmenter(new AugmentationOptions());
+        var stack = Stack(64, 10, 2);
+        var lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
+        var slices = Enumerable.Range(0, 10).Select(k => new PositionalSlice(stack, k)).ToArray();
+        var rng = new Random(1);
+        var process = Process.GetCurrentProcess();
+        output.WriteLine("| step | RSS MiB | live tensors |");
+        output.WriteLine("|---|---|---|");
+        for (int i = 1; i <= steps; i++)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var loss = FineTuneStep.Loss(net, aug, slices, lookup, 1.0, device, rng);
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+            }
+            if (i == 1 || i % 100 == 0)
+            {
+                process.Refresh();
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {i} | {process.WorkingSet64 / (1024.0 * 1024):F1} | {Tensor.TotalCount} |"));
+            }
+        }
+    }
+
     internal static SliceStack Stack(int size, int depth, int seed)
     {
         var rng = new Random(seed);
@@ -75,7 +106,7 @@ public static class StepTimes
         using var opt = optim.Adam(net.parameters(), 1e-3);
         var aug = new TensorAugmenter(new AugmentationOptions());
         var stack = Stack(size, batch, 2);
-        var lookup = new LabelLookup(new ClassMap(Enumerable.Range(0, 9)));
+        var lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
         var slices = Enumerable.Range(0, batch).Select(k => new PositionalSlice(stack, k)).ToArray();
         var rng = new Random(1);
         return Time(steps, () =>

@@ -69,7 +69,7 @@ public class TrainingStepBenchmarks
         SliceStack stack = StepTimes.Stack(Case.Size, depth, 1);
         _pretrainBatch = Enumerable.Range(0, Case.PretrainBatch).Select(k => new PositionalSlice(stack, k)).ToArray();
         _fineTuneBatch = Enumerable.Range(0, Case.FineTuneBatch).Select(k => new PositionalSlice(stack, k)).ToArray();
-        _lookup = new LabelLookup(new ClassMap(Enumerable.Range(0, 9)));
+        _lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
     }
 
     [Benchmark(Description = "pretrain step (PCL, 2 views, SGD)")]

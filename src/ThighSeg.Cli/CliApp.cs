@@ -33,7 +33,13 @@ internal static class CliApp
         yield return VersionCommand.CreateBackendVerb(output);
         yield return InfoCommand.Create(output);
         yield return ConvertCommand.Create(output);
+        yield return SynthCommand.Create(output, () => VolumeFormats.Default.WriterFor("cohort.nii.gz"));
         yield return EvaluateCommand.Create(output, VolumeFormats.Default.Readers);
+        yield return PretrainCommand.Create(output);
+        yield return FinetuneCommand.Create(output);
+        yield return PredictCommand.Create(output);
+        yield return ExperimentCommand.Create(output);
+        yield return DemoCommand.Create(output);
     }
 
     public static int Run(string[] args, TextWriter output, TextWriter error) => Invoke(Build(output), args, output, error);

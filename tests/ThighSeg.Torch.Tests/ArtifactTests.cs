@@ -1,3 +1,4 @@
+using ThighSeg.Core.Data;
 using System.Text.Json.Nodes;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
@@ -31,7 +32,8 @@ public class ArtifactTests
             var b = loaded.Predict(stack, withProbabilities: true);
             Assert.That(b.Labels, Is.EqualTo(a.Labels));
             Assert.That(b.Probabilities![1], Is.EqualTo(a.Probabilities![1]));
-            Assert.That(loaded.Classes, Is.EqualTo(model.Classes));
+            Assert.That(loaded.Classes.Values, Is.EqualTo(model.Classes.Values));
+            Assert.That(loaded.Classes.Name(7101), Is.EqualTo(model.Classes.Name(7101)));
             Assert.That(loaded.Network, Is.EqualTo(Tiny));
             Assert.That(loaded.Preprocessing!["normalisation"]!.GetValue<string>(), Is.EqualTo("zscore"));
             Assert.That(loaded.Provenance.Method, Is.EqualTo("finetune-from-random"));
@@ -96,7 +98,7 @@ public class ArtifactTests
     {
         var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1), ComputeDevice.Cpu);
         Assert.Throws<ThighSegException>(() => seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4, labelled: false)));
-        Assert.Throws<ThighSegException>(() => seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4), classes: new ClassMap([7101])));
+        Assert.Throws<ThighSegException>(() => seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4), classes: LabelMap.Generic([7101])));
         Assert.Throws<ThighSegException>(() => seg.FineTune(Synthetic.Cohort(1, size: 18, depth: 4)));
     }
 }

@@ -185,7 +185,7 @@ public class TrainingTests
     {
         var device = CPU;
         var stack = Synthetic.Stack("s0", depth: 8);
-        var lookup = new LabelLookup(new ClassMap([7101, 7201]));
+        var lookup = new LabelLookup(LabelMap.Generic([7101, 7201]));
         var slices = Enumerable.Range(0, 4).Select(k => new PositionalSlice(stack, k)).ToArray();
         using var net = new UNet2d(Tiny, 3, 1);
         using var opt = optim.Adam(net.parameters(), 1e-3);

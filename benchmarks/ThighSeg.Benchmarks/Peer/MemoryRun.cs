@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 namespace ThighSeg.Benchmarks.Peer;
 
 /// <summary>
-/// Flat-memory check: <c>memory [--steps 1000] [--device cpu|cuda]</c> runs that many fine-tuning steps (augmentation
+/// Flat-memory check: <c>memory-flat [--steps 1000] [--device cpu|cuda]</c> runs that many fine-tuning steps (augmentation
 /// on the device, CE + Dice, Adam) and then as many pretraining steps (two views, PCL, SGD) of a tiny U-Net (F = 4,
 /// 32x32, batch 4), sampling host RSS and TorchSharp's live tensor count every 100 steps. Fails (exit code 1) when
 /// the live tensor count grows or RSS grows by more than 10 % between the first and the last sample of a phase.
@@ -51,7 +51,7 @@ public static class MemoryRun
         using (var net = new UNet2d(options, 9, 1).to(device))
         using (var adam = optim.Adam(net.parameters(), 1e-3))
         {
-            var lookup = new LabelLookup(new ClassMap(Enumerable.Range(0, 9)));
+            var lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
             ok &= Phase("fine-tune", steps, output, device, i =>
             {
                 using var scope = NewDisposeScope();

@@ -50,7 +50,7 @@ stamp "peer harness: TF32 + channels-last + cuDNN autotuning on both sides"
 "${app[@]}" peer --device "$device" --python "$python" --script "$repo/benchmarks/peer/unet_peer.py" \
   --rounds "$rounds" --out "$out/peer-best" --tf32 --channels-last --cudnn-benchmark "${cases[@]}" || echo "peer-best exit $?"
 stamp "1,000-step flat-memory run"
-"${app[@]}" memory --device "$device" --steps "$([[ "$device" == cpu ]] && echo 200 || echo 1000)" > "$out/memory.txt" 2>&1 || echo "memory exit $?"
+"${app[@]}" memory-flat --device "$device" --steps "$([[ "$device" == cpu ]] && echo 200 || echo 1000)" > "$out/memory.txt" 2>&1 || echo "memory exit $?"
 tail -4 "$out/memory.txt"
 if [[ "$mode" == full ]]; then
   stamp "BenchmarkDotNet CUDA suites (in process, --job short)"

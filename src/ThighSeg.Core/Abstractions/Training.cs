@@ -59,7 +59,7 @@ public sealed record StackPrediction(int[] Labels, IReadOnlyList<float[]>? Proba
 public interface ISegmentationModel : IDisposable
 {
     /// <summary>The label values the model predicts and their class indices.</summary>
-    ClassMap Classes { get; }
+    LabelMap Classes { get; }
 
     /// <summary>The network configuration.</summary>
     UNetOptions Network { get; }
@@ -104,14 +104,18 @@ public interface ISegmenter
     /// <param name="pretrainedEncoder">Folder of a pretrained encoder (or segmentation) artifact whose encoder initialises the network, or null for random initialisation.</param>
     /// <param name="classes">The label values to learn, or null to take the values present in <paramref name="labelled"/>.</param>
     /// <param name="checkpointDirectory">Folder for per-epoch checkpoints so that a rerun resumes, or null for no checkpoints.</param>
+    /// <param name="validation">Labelled stacks of held-out training subjects for model selection (for example the
+    /// validation subjects of the dataset's <c>splits.json</c>); when given, all of <paramref name="labelled"/> is trained on
+    /// and no split is drawn. Null: a validation fraction of <paramref name="labelled"/>'s subjects is drawn by seed.</param>
     /// <param name="progress">Progress and losses.</param>
     /// <param name="cancellationToken">Stops training between steps.</param>
     /// <exception cref="ThighSegException">Bad input, or an incompatible pretrained artifact (<see cref="ModelFormatException"/>).</exception>
     FineTuneResult FineTune(
         IReadOnlyList<SliceStack> labelled,
         string? pretrainedEncoder = null,
-        ClassMap? classes = null,
+        LabelMap? classes = null,
         string? checkpointDirectory = null,
+        IReadOnlyList<SliceStack>? validation = null,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default);
 }

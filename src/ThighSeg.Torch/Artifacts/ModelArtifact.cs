@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Core;
 using ThighSeg.Torch.Training;
 using static TorchSharp.torch;
 
@@ -52,7 +54,7 @@ public sealed record ModelManifest(
     int FormatVersion,
     ModelKind Kind,
     UNetOptions Network,
-    ClassMap? Classes,
+    LabelMap? Classes,
     int EmbeddingDim,
     JsonObject? Preprocessing,
     TrainingProvenance Training,
@@ -99,7 +101,7 @@ public static class ModelArtifact
                 Req(net, "depth").GetValue<int>(),
                 Enum.Parse<NormKind>(Req(net, "norm").GetValue<string>(), ignoreCase: true),
                 Req(net, "inChannels").GetValue<int>());
-            ClassMap? classes = null;
+            LabelMap? classes = null;
             if (root["labels"] is JsonArray labels)
             {
                 var values = new List<int>();
@@ -113,7 +115,11 @@ public static class ModelArtifact
                         names[v] = n;
                     }
                 }
-                classes = new ClassMap(values, names);
+                if (values.Distinct().Count() != values.Count || !values.Contains(0))
+                {
+                    throw new ModelFormatException($"{path}: the label list must hold distinct values including 0.");
+                }
+                classes = LabelMap.FromNames(values.Select(v => KeyValuePair.Create(v, names.TryGetValue(v, out string? n) ? n : $"label_{v.ToString(CultureInfo.InvariantCulture)}")));
                 if (classes.Count != values.Count)
                 {
                     throw new ModelFormatException($"{path}: the label list must hold distinct values including 0.");

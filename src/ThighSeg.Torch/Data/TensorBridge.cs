@@ -11,7 +11,7 @@ namespace ThighSeg.Torch.Data;
 /// contiguous host buffers and copies them to the device in one transfer per tensor.
 /// </summary>
 /// <remarks>
-/// Shapes: images <c>[N, 1, H, W]</c> float32, labels <c>[N, H, W]</c> int64 class indices (via a <see cref="ClassMap"/>),
+/// Shapes: images <c>[N, 1, H, W]</c> float32, labels <c>[N, H, W]</c> int64 class indices (via a <see cref="LabelMap"/>),
 /// positions <c>[N]</c> float32. Tensors are created in the caller's dispose scope. Thread-safe (no shared state).
 /// </remarks>
 internal static class TensorBridge
@@ -111,7 +111,7 @@ internal static class TensorBridge
     }
 
     /// <summary>Copies class indices <c>[N, H, W]</c> (any device) into label values at slice offset <paramref name="firstSlice"/>.</summary>
-    public static void CopyLabels(Tensor classIndices, ClassMap classes, int[] target, int firstSlice)
+    public static void CopyLabels(Tensor classIndices, LabelMap classes, int[] target, int firstSlice)
     {
         using var cpu = classIndices.to(CPU).to_type(ScalarType.Int64).contiguous();
         var data = cpu.data<long>();
@@ -119,7 +119,7 @@ internal static class TensorBridge
         long offset = (long)firstSlice * cpu.shape[1] * cpu.shape[2];
         for (long j = 0; j < count; j++)
         {
-            target[offset + j] = classes.ValueOf((int)data[j]);
+            target[offset + j] = classes.ClassValue((int)data[j]);
         }
     }
 
@@ -160,7 +160,7 @@ internal sealed class LabelLookup
 {
     private readonly int[] _table;
 
-    public LabelLookup(ClassMap classes)
+    public LabelLookup(LabelMap classes)
     {
         ArgumentNullException.ThrowIfNull(classes);
         Classes = classes;
@@ -177,7 +177,7 @@ internal sealed class LabelLookup
         }
     }
 
-    public ClassMap Classes { get; }
+    public LabelMap Classes { get; }
 
     public void Map(ReadOnlySpan<int> values, Span<long> target, string subject)
     {
@@ -188,7 +188,7 @@ internal sealed class LabelLookup
             if (c < 0)
             {
                 throw new ThighSegException(string.Create(CultureInfo.InvariantCulture,
-                    $"Subject {subject} has label value {v}, which is not one of the model's classes ({Classes})."));
+                    $"Subject {subject} has label value {v}, which is not one of the model's classes ({string.Join(", ", Classes.Values)})."));
             }
             target[j] = c;
         }

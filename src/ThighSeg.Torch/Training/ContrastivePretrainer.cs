@@ -46,6 +46,9 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
     /// <summary>The options.</summary>
     public PretrainOptions Options => _options;
 
+    /// <summary>Opaque description of the preprocessing of the training stacks, stored in the artifact's manifest (or null).</summary>
+    public JsonObject? Preprocessing { get; init; }
+
     /// <inheritdoc/>
     public PretrainResult Pretrain(IReadOnlyList<SliceStack> stacks, string outputDirectory, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -127,7 +130,7 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
             o.Network,
             null,
             o.EmbeddingDim,
-            null,
+            Preprocessing,
             new TrainingProvenance(
                 o.Method.ToString().ToLowerInvariant(),
                 o.Seed,

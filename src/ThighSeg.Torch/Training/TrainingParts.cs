@@ -1,4 +1,3 @@
-using System.Globalization;
 using ThighSeg.Core.Data;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -127,34 +126,4 @@ internal sealed class LossMeter : IDisposable
     }
 
     public void Dispose() => _sum.Dispose();
-}
-
-/// <summary>Atomic file writes: write to a temporary file in the same folder, flush to disk, then rename over the target.</summary>
-internal static class AtomicFile
-{
-    public static void Write(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
-
-    public static string Describe(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }

@@ -21,7 +21,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
     private readonly TrainingProvenance _provenance;
     private bool _disposed;
 
-    internal UNetSegmentationModel(UNet2d net, Device device, ClassMap classes, TrainingProvenance provenance, JsonObject? preprocessing)
+    internal UNetSegmentationModel(UNet2d net, Device device, LabelMap classes, TrainingProvenance provenance, JsonObject? preprocessing)
     {
         _net = net;
         _device = device;
@@ -32,7 +32,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
     }
 
     /// <inheritdoc/>
-    public ClassMap Classes { get; }
+    public LabelMap Classes { get; }
 
     /// <inheritdoc/>
     public UNetOptions Network => _net.Options;

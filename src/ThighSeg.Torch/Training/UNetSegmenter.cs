@@ -17,7 +17,7 @@ namespace ThighSeg.Torch.Training;
 /// Fine-tunes a 2D U-Net on labelled slice stacks: Adam with per-iteration cosine decay, cross-entropy plus optional soft
 /// Dice, on-device augmentation applied identically to image and labels, model selection by mean foreground Dice on a
 /// validation split of whole training subjects. Label values are mapped to contiguous class indices (see
-/// <see cref="ClassMap"/>); nothing assumes a particular label set.
+/// <see cref="LabelMap"/>); nothing assumes a particular label set.
 /// </summary>
 /// <remarks>
 /// With a checkpoint folder, a checkpoint (weights, optimizer, best weights so far) is written atomically after every
@@ -62,13 +62,14 @@ public sealed class UNetSegmenter : ISegmenter
     public FineTuneResult FineTune(
         IReadOnlyList<SliceStack> labelled,
         string? pretrainedEncoder = null,
-        ClassMap? classes = null,
+        LabelMap? classes = null,
         string? checkpointDirectory = null,
+        IReadOnlyList<SliceStack>? validation = null,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(labelled);
-        var (h, w) = TensorBridge.CommonSliceSize(labelled);
+        var (h, w) = TensorBridge.CommonSliceSize(validation is null ? labelled : [.. labelled, .. validation]);
         var o = _options;
         try
         {
@@ -78,28 +79,45 @@ public sealed class UNetSegmenter : ISegmenter
         {
             throw new ThighSegException(ex.Message, ex);
         }
-        foreach (var s in labelled)
+        foreach (var s in validation is null ? labelled : labelled.Concat(validation))
         {
             if (s.Labels is null)
             {
                 throw new ThighSegException($"Stack {s.SubjectId}/{s.Part} has no labels; fine-tuning needs labelled stacks.");
             }
         }
-        var present = ClassMap.FromLabels(labelled.Select(s => s.Labels!));
+        var present = LabelMap.Generic(labelled.Concat(validation ?? []).SelectMany(s => s.Labels!).Distinct());
         classes ??= present;
         var missing = present.Values.Where(v => !classes.Contains(v)).ToList();
         if (missing.Count > 0)
         {
-            throw new ThighSegException($"The labelled data contain label values {string.Join(", ", missing)} that are not in the given class map ({classes}).");
+            throw new ThighSegException($"The labelled data contain label values {string.Join(", ", missing)} that are not in the given label map ({string.Join(", ", classes.Values)}).");
         }
         if (classes.Count < 2)
         {
             throw new ThighSegException("The labelled data contain only background; fine-tuning needs at least one foreground label.");
         }
         var lookup = new LabelLookup(classes);
-        var (trainSubjects, valSubjects) = SplitSubjects(labelled.Select(s => s.SubjectId), o.ValidationFraction, o.Seed);
-        var trainStacks = labelled.Where(s => trainSubjects.Contains(s.SubjectId)).ToList();
-        var valStacks = labelled.Where(s => valSubjects.Contains(s.SubjectId)).ToList();
+        IReadOnlyList<string> trainSubjects, valSubjects;
+        List<SliceStack> trainStacks, valStacks;
+        if (validation is null)
+        {
+            (trainSubjects, valSubjects) = SplitSubjects(labelled.Select(s => s.SubjectId), o.ValidationFraction, o.Seed);
+            trainStacks = labelled.Where(s => trainSubjects.Contains(s.SubjectId)).ToList();
+            valStacks = labelled.Where(s => valSubjects.Contains(s.SubjectId)).ToList();
+        }
+        else
+        {
+            trainSubjects = labelled.Select(s => s.SubjectId).Distinct().ToList();
+            valSubjects = validation.Select(s => s.SubjectId).Distinct().ToList();
+            var overlap = trainSubjects.Intersect(valSubjects).ToList();
+            if (overlap.Count > 0)
+            {
+                throw new ThighSegException($"Subjects {string.Join(", ", overlap)} are both in the training and the validation stacks; slices of one subject must not cross splits.");
+            }
+            trainStacks = [.. labelled];
+            valStacks = [.. validation];
+        }
         var sampler = new SliceSampler(trainStacks);
         int stepsPerEpoch = sampler.StepsPerEpoch(o.BatchSize, o.StepsPerEpoch);
         long totalSteps = (long)stepsPerEpoch * o.Epochs;
@@ -120,7 +138,7 @@ public sealed class UNetSegmenter : ISegmenter
             var augmenter = new TensorAugmenter(o.Augmentation);
 
             string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, CheckpointFile);
-            string fingerprint = Checkpoint.Fingerprint(o, labelled, $"finetune|{classes}|{initDescription}");
+            string fingerprint = Checkpoint.Fingerprint(o, trainStacks.Concat(valStacks), $"finetune|{string.Join(",", classes.Values)}|{initDescription}|{validation is null}");
             var state = checkpointPath is null ? null : Checkpoint.TryRead(checkpointPath, fingerprint, net, optimizer);
             int startEpoch = state?.Epoch ?? 0;
             long step = state?.Step ?? 0;

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using ThighSeg.Cli.Reports;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.IO;
+using ThighSeg.Torch.Experiments;
+
+namespace ThighSeg.Cli.Commands;
+
+/// <summary>
+/// <c>thighseg demo</c>: the whole method on a laptop CPU with no data — a phantom cohort, PCL pretraining, fine-tuning
+/// with one labelled subject from PCL and from random initialisation, evaluation on held-out phantoms.
+/// </summary>
+internal static class DemoCommand
+{
+    /// <summary>The demo's settings: sized to finish in about 15 minutes on two CPU cores (see docs/demo.md).</summary>
+    /// <param name="Unlabeled">Unlabelled phantoms for pretraining.</param>
+    /// <param name="Labeled">Labelled train phantoms: the one the model is fine-tuned on plus the validation one(s).</param>
+    /// <param name="Test">Held-out test phantoms.</param>
+    /// <param name="Seed">Cohort and training seed.</param>
+    /// <param name="PhantomSize">Phantom matrix size in pixels.</param>
+    /// <param name="Preprocessing">Network-space preprocessing.</param>
+    /// <param name="Pretrain">PCL pretraining budget.</param>
+    /// <param name="FineTune">Fine-tuning budget.</param>
+    /// <param name="ValidationCount">Train phantoms held out for model selection.</param>
+    internal sealed record DemoSettings(
+        int Unlabeled, int Labeled, int Test, int Seed, int PhantomSize,
+        PreprocessingOptions Preprocessing, PretrainOptions Pretrain, FineTuneOptions FineTune, int ValidationCount)
+    {
+        public static DemoSettings Default { get; } = Create();
+
+        private static DemoSettings Create()
+        {
+            var network = new UNetOptions(baseFilters: 16, depth: 4);
+            return new DemoSettings(
+                Unlabeled: 16, Labeled: 2, Test: 4, Seed: 1, PhantomSize: 160,
+                Preprocessing: new PreprocessingOptions { TargetSize = 64, TargetSpacingMm = 3.0 },
+                Pretrain: new PretrainOptions(network: network, embeddingDim: 128, epochs: 1, stepsPerEpoch: 1000, batchSize: 32, threshold: 0.1, seed: 1, logInterval: 20),
+                FineTune: new FineTuneOptions(network: network, epochs: 10, stepsPerEpoch: 60, batchSize: 16, learningRate: 1e-3, minLearningRate: 1e-5, seed: 1, logInterval: 20),
+                ValidationCount: 1);
+        }
+
+        public int Subjects => Unlabeled + Labeled + Test;
+    }
+
+    public static Command Create(TextWriter output)
+    {
+        var outDir = new Option<string>("--out") { Description = "Output folder for the cohort, models and reports.", DefaultValueFactory = _ => "demo-output" };
+        var device = DeviceOption.Create();
+        var cmd = new Command("demo", "Run the whole method on a synthetic phantom cohort, no data needed: pretrain PCL, fine-tune with 1 labelled subject from PCL and from random initialisation, and compare per-muscle Dice on held-out phantoms.");
+        cmd.Options.Add(outDir);
+        cmd.Options.Add(device);
+        cmd.SetAction(parse => Run(output, parse.GetValue(outDir)!, DeviceOption.Get(parse, device), DemoSettings.Default));
+        return cmd;
+    }
+
+    internal static int Run(TextWriter output, string outDir, Torch.ComputeDevice device, DemoSettings settings)
+    {
+        var console = ConsoleProgress.Console(output);
+        var clock = Stopwatch.StartNew();
+        string root = Path.GetFullPath(outDir);
+        string cohort = Path.Combine(root, "cohort");
+        string manifest = Path.Combine(cohort, "manifest.csv");
+        console.WriteLine($"ThighSeg demo: {TorchBackendLine(device)}");
+        if (!File.Exists(manifest))
+        {
+            console.WriteLine($"Generating a phantom cohort of {settings.Subjects} subjects in {cohort} ...");
+            SynthCommand.Run(
+                new SynthRequest(cohort, settings.Subjects, settings.Labeled, settings.Test, settings.Seed, settings.PhantomSize),
+                VolumeFormats.Default.WriterFor("x.nii.gz"), TextWriter.Null);
+        }
+        else
+        {
+            console.WriteLine($"Reusing the phantom cohort in {cohort}");
+        }
+        var dataset = Dataset.Open(manifest, new VolumeFormatsSource());
+        var options = new ExperimentOptions(
+            sizes: [1], methods: [InitMethod.Rnd, InitMethod.Pcl], repeats: 1,
+            pretrain: settings.Pretrain, fineTune: settings.FineTune, preprocessing: settings.Preprocessing,
+            validationCount: settings.ValidationCount, seed: settings.Seed, device: device, keepLargestComponent: true);
+        var result = ConsoleProgress.Run(console, p => new LabelEfficiencyExperiment(options).Run(dataset, Path.Combine(root, "experiment"), p));
+        string plot = Path.Combine(result.OutputDirectory, "dice-per-muscle.png");
+        ResultPlots.Write(plot, options, result.Summary);
+
+        var table = new Table().Title("Test Dice per muscle with 1 labelled subject (mean ± SD over test phantoms)")
+            .AddColumn("muscle").AddColumn(new TableColumn("random init").RightAligned()).AddColumn(new TableColumn("PCL pretrained").RightAligned());
+        string Cell(InitMethod m, int? label) => result.Summary.FirstOrDefault(r => r.Method == m && r.Label == label && r.Metric == "dice") is { } r
+            ? string.Create(CultureInfo.InvariantCulture, $"{r.Statistic.Mean:F3} ± {r.Statistic.StandardDeviation:F3}") : "–";
+        foreach (var label in result.Summary.Where(r => r.Label is not null && r.Metric == "dice").Select(r => (r.Label, r.LabelName)).Distinct().OrderBy(l => l.Label))
+        {
+            table.AddRow(label.LabelName, Cell(InitMethod.Rnd, label.Label), Cell(InitMethod.Pcl, label.Label));
+        }
+        table.AddRow("[bold]mean[/]", $"[bold]{Cell(InitMethod.Rnd, null)}[/]", $"[bold]{Cell(InitMethod.Pcl, null)}[/]");
+        console.Write(table);
+        foreach (var c in result.Comparisons)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"PCL vs random initialisation: mean Dice {c.MeanDice:F3} vs {c.MeanDiceRandom:F3} (paired Wilcoxon p = {c.PValue:G3}, {c.Subjects} test subjects)"));
+        }
+        console.WriteLine($"plot:       {plot}");
+        foreach (var (name, path) in result.Files)
+        {
+            console.WriteLine($"{name + ":",-12}{path}");
+        }
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"demo finished in {clock.Elapsed:mm\\:ss}"));
+        return CliApp.ExitOk;
+    }
+
+    private static string TorchBackendLine(Torch.ComputeDevice device)
+    {
+        var info = Torch.TorchBackend.Describe(device);
+        return $"device {info.Device}, {info.Threads} CPU threads, TorchSharp {info.TorchSharpVersion}, libtorch {info.LibTorchVersion}";
+    }
+}

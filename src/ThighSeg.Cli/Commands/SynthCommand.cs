@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ThighSeg.Core;
+using ThighSeg.Core.Data;
+using ThighSeg.Core.Imaging;
+using ThighSeg.Core.Phantoms;
+using ThighSeg.IO;
+
+namespace ThighSeg.Cli.Commands;
+
+/// <summary>What <c>thighseg synth</c> makes.</summary>
+/// <param name="OutputDirectory">Output folder.</param>
+/// <param name="Subjects">Subjects in total.</param>
+/// <param name="Labeled">Labelled <c>train</c> subjects (the first ones).</param>
+/// <param name="Test">Labelled <c>test</c> subjects (after the train ones); the rest are <c>unlabeled</c>.</param>
+/// <param name="Seed">Cohort seed.</param>
+/// <param name="Size">In-plane matrix size (left-right) in pixels.</param>
+internal sealed record SynthRequest(string OutputDirectory, int Subjects, int Labeled, int Test, int Seed, int Size);
+
+/// <summary><c>thighseg synth</c>: writes a synthetic thigh-MRI cohort in the dataset layout (images, labels, labels.json, manifest.csv, montage.png).</summary>
+internal static class SynthCommand
+{
+    public static Command Create(TextWriter output, Func<IVolumeWriter> writer)
+    {
+        var outOpt = new Option<string>("--out") { Description = "Output folder (created if needed).", Required = true };
+        var subjects = new Option<int>("--subjects") { Description = "Subjects in total.", DefaultValueFactory = _ => 30 };
+        var labeled = new Option<int>("--labeled") { Description = "Labelled training subjects (split 'train').", DefaultValueFactory = _ => 10 };
+        var test = new Option<int>("--test") { Description = "Labelled test subjects (split 'test'); the rest are 'unlabeled'.", DefaultValueFactory = _ => 5 };
+        var seed = new Option<int>("--seed") { Description = "Cohort seed; the same seed gives the same cohort.", DefaultValueFactory = _ => 1 };
+        var size = new Option<int>("--size") { Description = "In-plane matrix size (left-right) in pixels, 32..1024.", DefaultValueFactory = _ => 256 };
+        var cmd = new Command("synth", "Write a synthetic T1-weighted thigh MRI cohort (both thighs, 13 labelled muscles) with manifest.csv, labels.json and a montage.");
+        foreach (var o in new Option[] { outOpt, subjects, labeled, test, seed, size })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(parse =>
+        {
+            var req = new SynthRequest(parse.GetValue(outOpt)!, parse.GetValue(subjects), parse.GetValue(labeled), parse.GetValue(test),
+                parse.GetValue(seed), parse.GetValue(size));
+            Validate(req);
+            Run(req, writer(), output);
+            return CliApp.ExitOk;
+        });
+        return cmd;
+    }
+
+    /// <exception cref="UsageException">Counts or size out of range.</exception>
+    public static void Validate(SynthRequest r)
+    {
+        if (string.IsNullOrWhiteSpace(r.OutputDirectory))
+        {
+            throw new UsageException("--out must name a folder.");
+        }
+        if (r.Subjects < 1)
+        {
+            throw new UsageException($"--subjects must be at least 1, got {r.Subjects}.");
+        }
+        if (r.Labeled < 0 || r.Test < 0)
+        {
+            throw new UsageException($"--labeled and --test must not be negative, got {r.Labeled} and {r.Test}.");
+        }
+        if (r.Labeled + r.Test > r.Subjects)
+        {
+            throw new UsageException($"--labeled ({r.Labeled}) plus --test ({r.Test}) exceeds --subjects ({r.Subjects}).");
+        }
+        if (r.Size is < 32 or > 1024)
+        {
+            throw new UsageException($"--size must be in [32, 1024], got {r.Size}.");
+        }
+    }
+
+    /// <summary>Generates and writes the cohort. Subjects are generated and written in parallel; the files depend only on the request.</summary>
+    public static TimeSpan Run(SynthRequest r, IVolumeWriter writer, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var sw = Stopwatch.StartNew();
+        string root = Path.GetFullPath(r.OutputDirectory);
+        string images = Path.Combine(root, "images"), labels = Path.Combine(root, "labels");
+        Directory.CreateDirectory(images);
+        Directory.CreateDirectory(labels);
+        if (!writer.CanWrite(Path.Combine(images, "x.nii.gz")))
+        {
+            throw new ThighSegException($"The volume writer '{writer.FormatName}' cannot write .nii.gz files.");
+        }
+        var generator = new ThighPhantomGenerator(new PhantomOptions { MatrixSize = r.Size });
+        var names = ThighPhantomGenerator.LabelMap.Names;
+        var entries = new ManifestEntry[r.Subjects];
+        var shapes = new string[r.Subjects];
+        PhantomSubject? first = null;
+        Parallel.For(0, r.Subjects, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+        {
+            var s = generator.GenerateCohortMember(r.Seed, i);
+            var split = i < r.Labeled ? DatasetSplit.Train : i < r.Labeled + r.Test ? DatasetSplit.Test : DatasetSplit.Unlabeled;
+            string imagePath = Path.Combine(images, s.SubjectId + ".nii.gz");
+            writer.WriteImage(imagePath, s.Image);
+            string? labelPath = null;
+            if (split != DatasetSplit.Unlabeled)
+            {
+                labelPath = Path.Combine(labels, s.SubjectId + ".nii.gz");
+                writer.WriteLabels(labelPath, s.Labels, names);
+            }
+            entries[i] = new ManifestEntry(s.SubjectId, imagePath, labelPath, split);
+            var (sx, _, sz) = s.Image.Spacing;
+            shapes[i] = string.Create(CultureInfo.InvariantCulture, $"{s.SubjectId} {DatasetManifest.SplitName(split),-9} {s.Image.Shape} {sx:F2}x{sx:F2}x{sz:F2} mm levels {s.Parameters.FirstLevel:F2}-{s.Parameters.LastLevel:F2} {s.Parameters.StoredOrientation}");
+            if (i == 0)
+            {
+                first = s;
+            }
+        });
+        ThighPhantomGenerator.LabelMap.Save(Path.Combine(root, Dataset.LabelMapFileName));
+        DatasetManifest.Write(Path.Combine(root, "manifest.csv"), entries);
+        int scale = Math.Clamp((int)Math.Ceiling(320.0 / r.Size), 1, 8);
+        var montage = LabelOverlay.Montage(first!.Image, first.Labels, [0.1, 0.37, 0.63, 0.9], scale);
+        PngEncoder.WriteRgb(Path.Combine(root, "montage.png"), montage.Width, montage.Height, montage.Rgb);
+        foreach (string line in shapes)
+        {
+            output.WriteLine(line);
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {r.Subjects} subjects ({r.Labeled} train, {r.Test} test, {r.Subjects - r.Labeled - r.Test} unlabeled) to {root} in {sw.Elapsed.TotalSeconds:F1} s"));
+        return sw.Elapsed;
+    }
+}

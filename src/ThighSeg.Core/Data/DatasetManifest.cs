@@ -1,0 +1,253 @@
+using System.Text;
+
+namespace ThighSeg.Core.Data;
+
+/// <summary>The role of a subject in a dataset.</summary>
+public enum DatasetSplit
+{
+    /// <summary>Image only; used for self-supervised pretraining.</summary>
+    Unlabeled,
+    /// <summary>Labelled; fine-tuning subsets and validation subjects are drawn from it.</summary>
+    Train,
+    /// <summary>Labelled; held out for evaluation only.</summary>
+    Test,
+}
+
+/// <summary>One row of <c>manifest.csv</c>, with paths resolved to absolute paths.</summary>
+/// <param name="Subject">Unique subject identifier.</param>
+/// <param name="ImagePath">Absolute path of the image.</param>
+/// <param name="LabelPath">Absolute path of the label map; null for unlabelled subjects.</param>
+/// <param name="Split">The subject's split.</param>
+public sealed record ManifestEntry(string Subject, string ImagePath, string? LabelPath, DatasetSplit Split);
+
+/// <summary>
+/// A dataset manifest: <c>manifest.csv</c> with header <c>subject,image,label,split</c>. Paths are relative to the
+/// manifest's folder (absolute paths are accepted); <c>label</c> is empty for <c>unlabeled</c> subjects and required for
+/// <c>train</c> and <c>test</c>; <c>split</c> is one of <c>unlabeled</c>, <c>train</c>, <c>test</c>. Fields follow RFC 4180
+/// (double quotes for fields with commas or quotes).
+/// </summary>
+/// <remarks>Immutable and thread-safe.</remarks>
+public sealed class DatasetManifest
+{
+    /// <summary>The header line.</summary>
+    public const string Header = "subject,image,label,split";
+
+    private DatasetManifest(string path, IReadOnlyList<ManifestEntry> entries)
+    {
+        Path = path;
+        Entries = entries;
+    }
+
+    /// <summary>Absolute path of the manifest file.</summary>
+    public string Path { get; }
+
+    /// <summary>The folder relative paths are resolved against.</summary>
+    public string Directory => System.IO.Path.GetDirectoryName(Path) ?? ".";
+
+    /// <summary>Rows in file order.</summary>
+    public IReadOnlyList<ManifestEntry> Entries { get; }
+
+    /// <summary>The entries of one split, in file order.</summary>
+    public IReadOnlyList<ManifestEntry> InSplit(DatasetSplit split) => [.. Entries.Where(e => e.Split == split)];
+
+    /// <summary>The entry of subject <paramref name="subject"/>.</summary>
+    /// <exception cref="DatasetException">No such subject.</exception>
+    public ManifestEntry this[string subject] =>
+        Entries.FirstOrDefault(e => e.Subject == subject) ?? throw new DatasetException($"{Path}: no subject '{subject}'.");
+
+    /// <summary>The split name as written in the file.</summary>
+    public static string SplitName(DatasetSplit split) => split switch
+    {
+        DatasetSplit.Unlabeled => "unlabeled",
+        DatasetSplit.Train => "train",
+        DatasetSplit.Test => "test",
+        _ => throw new ArgumentOutOfRangeException(nameof(split), split, "Unknown split."),
+    };
+
+    /// <summary>Parses a split name (<c>unlabeled</c>, <c>train</c> or <c>test</c>, case-insensitive).</summary>
+    public static bool TryParseSplit(string text, out DatasetSplit split)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "unlabeled": split = DatasetSplit.Unlabeled; return true;
+            case "train": split = DatasetSplit.Train; return true;
+            case "test": split = DatasetSplit.Test; return true;
+            default: split = default; return false;
+        }
+    }
+
+    /// <summary>Reads and validates a manifest.</summary>
+    /// <param name="path">The manifest file.</param>
+    /// <param name="checkFiles">Check that every image and label file (or DICOM folder) exists (default true).</param>
+    /// <exception cref="DatasetException">Missing file, bad header, wrong field count, empty subject, duplicate subject,
+    /// unknown split, missing label for train/test, a label for an unlabelled subject, or a missing image/label file. The
+    /// message names the file and line.</exception>
+    public static DatasetManifest Load(string path, bool checkFiles = true)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new DatasetException($"Manifest '{full}' does not exist.");
+        }
+        string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
+        var lines = File.ReadAllLines(full);
+        int first = Array.FindIndex(lines, l => l.Trim().Length > 0);
+        if (first < 0)
+        {
+            throw new DatasetException($"{full}: the manifest is empty; expected the header '{Header}'.");
+        }
+        var header = SplitCsv(lines[first].TrimStart('\uFEFF'), full, first + 1);
+        if (header.Count != 4 || !header.Select(h => h.Trim().ToLowerInvariant()).SequenceEqual(["subject", "image", "label", "split"]))
+        {
+            throw new DatasetException($"{full}: line {first + 1}: expected the header '{Header}', got '{lines[first]}'.");
+        }
+        var entries = new List<ManifestEntry>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int n = first + 1; n < lines.Length; n++)
+        {
+            if (lines[n].Trim().Length == 0)
+            {
+                continue;
+            }
+            int lineNo = n + 1;
+            var f = SplitCsv(lines[n], full, lineNo);
+            if (f.Count != 4)
+            {
+                throw new DatasetException($"{full}: line {lineNo}: expected 4 fields (subject,image,label,split), got {f.Count}.");
+            }
+            string subject = f[0].Trim(), image = f[1].Trim(), label = f[2].Trim(), splitText = f[3].Trim();
+            if (subject.Length == 0)
+            {
+                throw new DatasetException($"{full}: line {lineNo}: empty subject.");
+            }
+            if (seen.TryGetValue(subject, out int prev))
+            {
+                throw new DatasetException($"{full}: line {lineNo}: subject '{subject}' is already listed on line {prev}; subjects must be unique.");
+            }
+            seen[subject] = lineNo;
+            if (!TryParseSplit(splitText, out var split))
+            {
+                throw new DatasetException($"{full}: line {lineNo}: unknown split '{splitText}' for subject '{subject}'; use unlabeled, train or test.");
+            }
+            if (image.Length == 0)
+            {
+                throw new DatasetException($"{full}: line {lineNo}: subject '{subject}' has no image path.");
+            }
+            if (split == DatasetSplit.Unlabeled && label.Length > 0)
+            {
+                throw new DatasetException($"{full}: line {lineNo}: subject '{subject}' is unlabeled but has a label '{label}'; leave the label empty or use split train/test.");
+            }
+            if (split != DatasetSplit.Unlabeled && label.Length == 0)
+            {
+                throw new DatasetException($"{full}: line {lineNo}: subject '{subject}' is in split {SplitName(split)} but has no label path.");
+            }
+            string imagePath = System.IO.Path.GetFullPath(image, dir);
+            string? labelPath = label.Length == 0 ? null : System.IO.Path.GetFullPath(label, dir);
+            if (checkFiles)
+            {
+                if (!File.Exists(imagePath) && !System.IO.Directory.Exists(imagePath))
+                {
+                    throw new DatasetException($"{full}: line {lineNo}: image of subject '{subject}' not found: '{imagePath}'.");
+                }
+                if (labelPath is not null && !File.Exists(labelPath))
+                {
+                    throw new DatasetException($"{full}: line {lineNo}: label of subject '{subject}' not found: '{labelPath}'.");
+                }
+            }
+            entries.Add(new ManifestEntry(subject, imagePath, labelPath, split));
+        }
+        if (entries.Count == 0)
+        {
+            throw new DatasetException($"{full}: the manifest lists no subjects.");
+        }
+        return new DatasetManifest(full, entries);
+    }
+
+    /// <summary>Writes a manifest atomically; paths under the manifest's folder are written relative to it.</summary>
+    /// <exception cref="DatasetException">Duplicate subjects or a label inconsistent with the split.</exception>
+    public static void Write(string path, IEnumerable<ManifestEntry> entries)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(entries);
+        string full = System.IO.Path.GetFullPath(path);
+        string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
+        var sb = new StringBuilder().Append(Header).Append('\n');
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in entries)
+        {
+            if (!seen.Add(e.Subject))
+            {
+                throw new DatasetException($"Subject '{e.Subject}' appears twice; subjects must be unique.");
+            }
+            if ((e.Split == DatasetSplit.Unlabeled) != (e.LabelPath is null))
+            {
+                throw new DatasetException($"Subject '{e.Subject}': split {SplitName(e.Split)} {(e.LabelPath is null ? "needs" : "must not have")} a label.");
+            }
+            sb.Append(Csv(e.Subject)).Append(',').Append(Csv(Rel(dir, e.ImagePath))).Append(',')
+              .Append(e.LabelPath is null ? "" : Csv(Rel(dir, e.LabelPath))).Append(',').Append(SplitName(e.Split)).Append('\n');
+        }
+        AtomicFile.WriteAllText(full, sb.ToString());
+    }
+
+    private static string Rel(string dir, string p)
+    {
+        string abs = System.IO.Path.GetFullPath(p, dir);
+        string rel = System.IO.Path.GetRelativePath(dir, abs);
+        return rel.StartsWith("..", StringComparison.Ordinal) || System.IO.Path.IsPathRooted(rel) ? abs : rel.Replace('\\', '/');
+    }
+
+    private static string Csv(string s) =>
+        s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+
+    private static List<string> SplitCsv(string line, string file, int lineNo)
+    {
+        var fields = new List<string>();
+        var cur = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"')
+                {
+                    if (i + 1 < line.Length && line[i + 1] == '"')
+                    {
+                        cur.Append('"');
+                        i++;
+                    }
+                    else
+                    {
+                        quoted = false;
+                    }
+                }
+                else
+                {
+                    cur.Append(c);
+                }
+            }
+            else if (c == '"' && cur.ToString().Trim().Length == 0)
+            {
+                cur.Clear();
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(cur.ToString());
+                cur.Clear();
+            }
+            else
+            {
+                cur.Append(c);
+            }
+        }
+        if (quoted)
+        {
+            throw new DatasetException($"{file}: line {lineNo}: unterminated quoted field.");
+        }
+        fields.Add(cur.ToString());
+        return fields;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Postprocessing;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.Core.Volumes;
+using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Training;
+
+namespace ThighSeg.Torch.Inference;
+
+/// <summary>Options for predicting a whole volume.</summary>
+/// <param name="FlipTta">Average the softmax of each slice with that of its left-right mirror (test-time augmentation).</param>
+/// <param name="KeepLargestComponent">Keep, per label, only the largest 3D connected component per thigh.</param>
+/// <param name="WithProbabilities">Also return per-label probability volumes (float32, original geometry).</param>
+public sealed record VolumePredictionOptions(bool FlipTta = false, bool KeepLargestComponent = false, bool WithProbabilities = false)
+{
+    /// <summary>Plain prediction: no TTA, no clean-up, no probabilities.</summary>
+    public static VolumePredictionOptions Default { get; } = new();
+}
+
+/// <summary>A predicted label map in the input's exact geometry, with optional per-label probabilities.</summary>
+/// <param name="Labels">Label values (as in the model's label map; 0 = background) on the input's grid and affine.</param>
+/// <param name="Probabilities">Per label value, the probability volume on the input's grid; null unless requested.</param>
+public sealed record VolumePrediction(Volume<int> Labels, IReadOnlyDictionary<int, Volume<float>>? Probabilities);
+
+/// <summary>
+/// Segments whole volumes with a trained model: file space → network space (the model's own preprocessing:
+/// canonical orientation, thigh split and mirror, resampling, normalisation) → batched slice prediction → back to the
+/// input's exact geometry.
+/// </summary>
+/// <remarks>Owns the model and disposes it. Not thread-safe: use one instance per thread.</remarks>
+public sealed class VolumeSegmenter : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private readonly Preprocessor _preprocessor;
+
+    /// <summary>Wraps a trained model and the preprocessing it was trained with.</summary>
+    public VolumeSegmenter(ISegmentationModel model, PreprocessingOptions preprocessing)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        preprocessing.Validate();
+        _preprocessor = new Preprocessor(preprocessing);
+    }
+
+    /// <summary>The segmentation model.</summary>
+    public ISegmentationModel Model { get; }
+
+    /// <summary>The preprocessing that maps volumes to the model's input space.</summary>
+    public PreprocessingOptions Preprocessing => _preprocessor.Options;
+
+    /// <summary>Loads a model folder written by fine-tuning; everything needed is rebuilt from its manifest.json.</summary>
+    /// <exception cref="ModelFormatException">The folder is missing, corrupt, incompatible, or has no preprocessing description.</exception>
+    public static VolumeSegmenter Load(string modelDirectory, ComputeDevice device = ComputeDevice.Auto)
+    {
+        var manifest = ModelArtifact.ReadManifest(modelDirectory);
+        var preprocessing = ReadPreprocessing(manifest.Preprocessing, modelDirectory);
+        var model = UNetSegmentationModel.Load(modelDirectory, device);
+        return new VolumeSegmenter(model, preprocessing);
+    }
+
+    /// <summary>The JSON stored in a model manifest for <paramref name="options"/>.</summary>
+    public static JsonObject PreprocessingJson(PreprocessingOptions options) =>
+        JsonSerializer.SerializeToNode(options ?? throw new ArgumentNullException(nameof(options)), Json)!.AsObject();
+
+    /// <summary>Reads preprocessing options back from a manifest's JSON.</summary>
+    /// <exception cref="ModelFormatException">Missing or invalid.</exception>
+    public static PreprocessingOptions ReadPreprocessing(JsonObject? json, string source)
+    {
+        if (json is null)
+        {
+            throw new ModelFormatException($"Model '{source}' has no preprocessing description in its manifest; it cannot predict volumes (was it saved by fine-tuning?).");
+        }
+        try
+        {
+            var options = json.Deserialize<PreprocessingOptions>(Json) ?? throw new JsonException("null");
+            options.Validate();
+            return options;
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or NotSupportedException)
+        {
+            throw new ModelFormatException($"Model '{source}' has an invalid preprocessing description: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Predicts the labels of <paramref name="image"/> in its own geometry.</summary>
+    /// <param name="image">The image (any orientation; both thighs or one).</param>
+    /// <param name="options">Prediction options.</param>
+    /// <param name="subjectId">A name for messages.</param>
+    public VolumePrediction Predict(Volume<float> image, VolumePredictionOptions? options = null, string subjectId = "input")
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        options ??= VolumePredictionOptions.Default;
+        var prepared = _preprocessor.Prepare(image, null, subjectId);
+        var stackLabels = new List<int[]>(prepared.Stacks.Count);
+        var stackProbs = new List<IReadOnlyList<float[]>>(prepared.Stacks.Count);
+        foreach (var stack in prepared.Stacks)
+        {
+            var p = Model.Predict(stack, options.WithProbabilities, options.FlipTta);
+            stackLabels.Add(p.Labels);
+            if (p.Probabilities is not null)
+            {
+                stackProbs.Add(p.Probabilities);
+            }
+        }
+        var labels = Preprocessor.Restore(prepared, stackLabels);
+        if (options.KeepLargestComponent)
+        {
+            labels = LargestComponent.KeepLargest(labels, componentsPerLabel: prepared.Stacks.Count);
+        }
+        Dictionary<int, Volume<float>>? probabilities = null;
+        if (options.WithProbabilities)
+        {
+            probabilities = [];
+            for (int c = 0; c < Model.Classes.Count; c++)
+            {
+                var perStack = stackProbs.Select(s => s[c]).ToList();
+                probabilities[Model.Classes.ClassValue(c)] = Preprocessor.RestoreMap(prepared, perStack, outside: c == 0 ? 1f : 0f);
+            }
+        }
+        return new VolumePrediction(labels, probabilities);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}

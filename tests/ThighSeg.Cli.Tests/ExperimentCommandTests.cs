@@ -1,0 +1,169 @@
+using System.Text.Json.Nodes;
+using ThighSeg.Cli.Commands;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.IO;
+
+namespace ThighSeg.Cli.Tests;
+
+/// <summary>The label-efficiency experiment, predict and demo verbs, end to end on a tiny phantom cohort (CPU, seconds).</summary>
+[TestFixture]
+public sealed class ExperimentCommandTests
+{
+    private string _dir = "";
+    private string _manifest = "";
+
+    // A tiny budget: the tests prove behaviour (files, resume, errors, geometry), not accuracy.
+    private static readonly string[] Tiny =
+    [
+        "--pretrain-epochs", "1", "--pretrain-steps", "2", "--pretrain-batch", "4", "--finetune-epochs", "1", "--finetune-steps", "2",
+        "--finetune-batch", "4", "--filters", "4", "--size", "32", "--spacing", "6", "--embedding", "8", "--device", "cpu",
+    ];
+
+    [OneTimeSetUp]
+    public void CreateCohort()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), $"thighseg-experiment-{Guid.NewGuid():N}");
+        string cohort = Path.Combine(_dir, "cohort");
+        var r = Run("synth", "--out", cohort, "--subjects", "6", "--labeled", "3", "--test", "1", "--size", "64", "--seed", "5");
+        Assert.That(r.Code, Is.Zero, r.Err);
+        _manifest = Path.Combine(cohort, "manifest.csv");
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        int code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private (int Code, string Out, string Err) Experiment(string outDir, params string[] extra) =>
+        Run([.. new[] { "experiment", "--data", _manifest, "--out", outDir, "--methods", "rnd,pcl" }, .. Tiny, .. extra]);
+
+    [Test]
+    public void Experiment_WritesEveryReport_AndARerunReusesFinishedRuns()
+    {
+        string outDir = Path.Combine(_dir, "exp");
+        var first = Experiment(outDir, "--sizes", "1,2");
+        Assert.That(first.Code, Is.Zero, first.Err + first.Out);
+        foreach (var file in new[] { "metrics.csv", "summary.csv", "summary.md", "wilcoxon.csv", "provenance.json", "montage.png", "efficiency.png", "experiment.json", "splits-r0.json" })
+        {
+            Assert.That(File.Exists(Path.Combine(outDir, file)), Is.True, file);
+        }
+        var metrics = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
+        Assert.That(metrics[0], Does.StartWith("method,size,repeat,subject,label"));
+        // 2 methods x 2 sizes x 1 test subject x 13 muscles
+        Assert.That(metrics, Has.Length.EqualTo(1 + (2 * 2 * 13)));
+        var provenance = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "provenance.json")))!;
+        Assert.That(provenance["torchsharp"]!.GetValue<string>(), Is.EqualTo("0.107.0"));
+        Assert.That(provenance["runs"]!.AsArray(), Has.Count.EqualTo(4));
+        Assert.That(File.ReadAllText(Path.Combine(outDir, "summary.md")), Does.Contain("| 1 |").And.Contain("vastus_lateralis"));
+
+        var again = Experiment(outDir, "--sizes", "1,2");
+        Assert.That(again.Code, Is.Zero, again.Err);
+        Assert.That(again.Out, Does.Contain("4 of 4 runs reused"));
+    }
+
+    [Test]
+    public void Experiment_RefusesAnOutputFolderOfOtherSettings_AndLeavesItUntouched()
+    {
+        string outDir = Path.Combine(_dir, "exp-settings");
+        Assert.That(Experiment(outDir, "--sizes", "1").Code, Is.Zero);
+        string settings = File.ReadAllText(Path.Combine(outDir, "experiment.json"));
+        var other = Experiment(outDir, "--sizes", "1", "--seed", "9");
+        Assert.That(other.Code, Is.EqualTo(1));
+        Assert.That(other.Err, Does.Contain("other settings"));
+        Assert.That(File.ReadAllText(Path.Combine(outDir, "experiment.json")), Is.EqualTo(settings));
+    }
+
+    [Test]
+    public void Experiment_SizeLargerThanTrainingSplit_IsAClearError()
+    {
+        var r = Experiment(Path.Combine(_dir, "too-big"), "--sizes", "5");
+        Assert.That(r.Code, Is.EqualTo(1));
+        Assert.That(r.Err, Does.Contain("S=5").And.Contain("training split"));
+    }
+
+    [Test]
+    public void Experiment_WithoutTestOrUnlabelledSubjects_ExplainsWhatIsMissing()
+    {
+        string cohort = Path.Combine(_dir, "no-test");
+        Assert.That(Run("synth", "--out", cohort, "--subjects", "3", "--labeled", "3", "--test", "0", "--size", "48").Code, Is.Zero);
+        var noTest = Run([.. new[] { "experiment", "--data", Path.Combine(cohort, "manifest.csv"), "--out", Path.Combine(_dir, "x1"), "--sizes", "1" }, .. Tiny]);
+        Assert.That(noTest.Code, Is.EqualTo(1));
+        Assert.That(noTest.Err, Does.Contain("no test subjects"));
+
+        string cohort2 = Path.Combine(_dir, "no-unlabeled");
+        Assert.That(Run("synth", "--out", cohort2, "--subjects", "3", "--labeled", "2", "--test", "1", "--size", "48").Code, Is.Zero);
+        var noUnlabeled = Run([.. new[] { "experiment", "--data", Path.Combine(cohort2, "manifest.csv"), "--out", Path.Combine(_dir, "x2"), "--sizes", "1", "--methods", "rnd,pcl" }, .. Tiny]);
+        Assert.That(noUnlabeled.Code, Is.EqualTo(1));
+        Assert.That(noUnlabeled.Err, Does.Contain("'pcl'").And.Contain("unlabelled"));
+    }
+
+    [TestCase("--sizes", "0")]
+    [TestCase("--sizes", "1,x")]
+    [TestCase("--methods", "rnd,byol")]
+    [TestCase("--repeats", "0")]
+    public void Experiment_BadArguments_ExitWithCode2(string option, string value)
+    {
+        var r = Run([.. new[] { "experiment", "--data", _manifest, "--out", Path.Combine(_dir, "bad"), option, value }, .. Tiny]);
+        Assert.That(r.Code, Is.EqualTo(2), r.Err);
+        Assert.That(Directory.Exists(Path.Combine(_dir, "bad")), Is.False, "nothing is written for bad arguments");
+    }
+
+    [Test]
+    public void Predict_WritesLabelMapsInTheInputGeometry_WithVolumes()
+    {
+        string model = Path.Combine(_dir, "seg");
+        var f = Run("finetune", "--data", _manifest, "--labeled", "1", "--out", model, "--epochs", "1", "--steps-per-epoch", "2",
+            "--batch", "4", "--filters", "4", "--size", "32", "--spacing", "6", "--device", "cpu");
+        Assert.That(f.Code, Is.Zero, f.Err);
+        string images = Path.Combine(Path.GetDirectoryName(_manifest)!, "images");
+        string pred = Path.Combine(_dir, "pred");
+        var p = Run("predict", "--model", model, "--input", images, "--out", pred, "--largest-component", "--device", "cpu");
+        Assert.That(p.Code, Is.Zero, p.Err);
+        foreach (var image in Directory.GetFiles(images, "*.nii.gz"))
+        {
+            var input = VolumeFormats.Default.Read(image).Image;
+            var output = VolumeFormats.Default.Read(Path.Combine(pred, Path.GetFileName(image)));
+            Assert.That(output.Image.Shape, Is.EqualTo(input.Shape));
+            Assert.That(output.Image.Affine.ApproximatelyEquals(input.Affine, 1e-4), Is.True);
+            Assert.That(output.LabelNames, Is.Not.Null.And.ContainKey(1));
+        }
+        var volumes = File.ReadAllLines(Path.Combine(pred, "volumes.csv"));
+        Assert.That(volumes[0], Is.EqualTo("subject,label,label_name,volume_ml"));
+        Assert.That(volumes, Has.Length.EqualTo(1 + (6 * 13)));
+    }
+
+    [Test]
+    public void Predict_MissingModel_IsAUsageError() =>
+        Assert.That(Run("predict", "--model", Path.Combine(_dir, "none"), "--input", _manifest, "--out", Path.Combine(_dir, "p")).Code, Is.EqualTo(2));
+
+    [Test]
+    public void Demo_RunsTheWholeMethod_AndPrintsPerMuscleDiceForBothInitialisations()
+    {
+        var network = new UNetOptions(baseFilters: 4);
+        var settings = new DemoCommand.DemoSettings(
+            Unlabeled: 2, Labeled: 2, Test: 1, Seed: 3, PhantomSize: 64,
+            Preprocessing: new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 },
+            Pretrain: new PretrainOptions(network: network, embeddingDim: 8, epochs: 1, stepsPerEpoch: 2, batchSize: 4),
+            FineTune: new FineTuneOptions(network: network, epochs: 1, stepsPerEpoch: 2, batchSize: 4),
+            ValidationCount: 1);
+        using var output = new StringWriter();
+        int code = DemoCommand.Run(output, Path.Combine(_dir, "demo"), Torch.ComputeDevice.Cpu, settings);
+        string text = output.ToString();
+        Assert.That(code, Is.Zero, text);
+        Assert.That(text, Does.Contain("random init").And.Contain("PCL pretrained").And.Contain("vastus_lateralis").And.Contain("montage"));
+        Assert.That(File.Exists(Path.Combine(_dir, "demo", "experiment", "dice-per-muscle.png")), Is.True);
+    }
+}

@@ -1,0 +1,46 @@
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Phantoms;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Training;
+
+namespace ThighSeg.Torch.Tests;
+
+/// <summary>The whole path on a tiny phantom cohort: generate, prepare, pretrain, fine-tune, save/load, predict, restore.</summary>
+public class EndToEndTests
+{
+    [Test]
+    public void PhantomCohort_GeneratePreparePretrainFineTunePredictRestore()
+    {
+        var generator = new ThighPhantomGenerator(new PhantomOptions { MatrixSize = 64, MinSlices = 8, MaxSlices = 12 });
+        var prep = new Preprocessor(new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 });
+        var subjects = Enumerable.Range(0, 3).Select(i => generator.GenerateCohortMember(11, i)).ToList();
+        var prepared = subjects.Select(s => prep.Prepare(s.Image, s.Labels, s.SubjectId)).ToList();
+        var network = new UNetOptions(baseFilters: 4, depth: 3);
+
+        string pcl = TestSetup.TempDir();
+        var pre = new ContrastivePretrainer(new PretrainOptions(network: network, embeddingDim: 16, epochs: 2, stepsPerEpoch: 2, batchSize: 8, seed: 1), ComputeDevice.Cpu)
+            .Pretrain(prepared.Take(2).SelectMany(p => p.Stacks).Select(s => new ThighSeg.Core.Data.SliceStack(s.SubjectId, s.Part, s.Width, s.Height, s.Depth, s.Image, null)).ToList(), pcl);
+        Assert.That(pre.Steps, Is.EqualTo(4));
+
+        var classes = ThighPhantomGenerator.LabelMap;
+        var seg = new UNetSegmenter(new FineTuneOptions(network, epochs: 2, stepsPerEpoch: 3, batchSize: 8, learningRate: 3e-3, validationFraction: 0, seed: 2), ComputeDevice.Cpu);
+        var result = seg.FineTune(prepared[0].Stacks, pretrainedEncoder: pcl, classes: classes);
+        string modelDir = TestSetup.TempDir();
+        using (result.Model)
+        {
+            result.Model.Save(modelDir, new System.Text.Json.Nodes.JsonObject { ["targetSize"] = 32, ["targetSpacingMm"] = 6.0 });
+        }
+        Assert.That(ModelArtifact.ReadManifest(modelDir).Training.Method, Is.EqualTo("finetune-from-pretrained"));
+
+        using var model = UNetSegmentationModel.Load(modelDir, ComputeDevice.Cpu);
+        var test = prepared[2];
+        var predictions = test.Stacks.Select(s => model.Predict(s, flipTta: true).Labels).ToList();
+        var restored = Preprocessor.Restore(test, predictions);
+        var original = subjects[2];
+        Assert.That(restored.Shape, Is.EqualTo(original.Labels.Shape));
+        Assert.That(restored.SameGeometry(original.Labels), Is.True);
+        Assert.That(restored.Data.Distinct(), Is.SubsetOf(classes.Values));
+        Assert.That(restored.Data.Count(v => v != 0), Is.GreaterThan(0), "some foreground is predicted");
+    }
+}
