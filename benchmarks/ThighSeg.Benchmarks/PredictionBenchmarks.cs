@@ -14,7 +14,7 @@ namespace ThighSeg.Benchmarks;
 public sealed record PredictionCase(ComputeDevice Device, int Filters, int Size, int Slices, int BatchSize)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Device.ToString().ToLowerInvariant()} F{Filters} {Size}px {Slices} slices batch {BatchSize}");
+        $"{Device.ToString().ToLowerInvariant()} F{Filters} {Size} b{BatchSize}");
 }
 
 /// <summary>

@@ -15,7 +15,7 @@ namespace ThighSeg.Benchmarks;
 public sealed record StepCase(ComputeDevice Device, int Filters, int Size, int PretrainBatch, int FineTuneBatch)
 {
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{Device.ToString().ToLowerInvariant()} F{Filters} {Size}px pre b{PretrainBatch} ft b{FineTuneBatch}");
+        $"{Device.ToString().ToLowerInvariant()} F{Filters} {Size} {PretrainBatch}/{FineTuneBatch}");
 }
 
 /// <summary>

@@ -14,7 +14,7 @@ namespace ThighSeg.Benchmarks;
 public sealed record BlockCase(ComputeDevice Device, int Filters, int Size, int Batch, bool ChannelsLast = false)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Device.ToString().ToLowerInvariant()} F{Filters} {Size}px b{Batch}{(ChannelsLast ? " NHWC" : "")}");
+        $"{Device.ToString().ToLowerInvariant()} F{Filters} {Size} b{Batch}{(ChannelsLast ? " NHWC" : "")}");
 }
 
 /// <summary>
