@@ -29,15 +29,28 @@ public class EndToEndTests
         string modelDir = TestSetup.TempDir();
         using (result.Model)
         {
-            result.Model.Save(modelDir, new System.Text.Json.Nodes.JsonObject { ["targetSize"] = 32, ["targetSpacingMm"] = 6.0 });
+            result.Model.Save(modelDir, ThighSeg.Torch.Inference.VolumeSegmenter.PreprocessingJson(prep.Options));
         }
         Assert.That(ModelArtifact.ReadManifest(modelDir).Training.Method, Is.EqualTo("finetune-from-pretrained"));
 
-        using var model = UNetSegmentationModel.Load(modelDir, ComputeDevice.Cpu);
-        var test = prepared[2];
-        var predictions = test.Stacks.Select(s => model.Predict(s, flipTta: true).Labels).ToList();
-        var restored = Preprocessor.Restore(test, predictions);
+        // Direct path: network-space stacks, then back to the original geometry.
+        using (var model = UNetSegmentationModel.Load(modelDir, ComputeDevice.Cpu))
+        {
+            var test = prepared[2];
+            var direct = Preprocessor.Restore(test, test.Stacks.Select(s => model.Predict(s).Labels).ToList());
+            Assert.That(direct.SameGeometry(subjects[2].Labels), Is.True);
+        }
+
+        // File-space path: the model folder rebuilds its preprocessing from the manifest.
+        using var segmenter = ThighSeg.Torch.Inference.VolumeSegmenter.Load(modelDir, ComputeDevice.Cpu);
         var original = subjects[2];
+        var prediction = segmenter.Predict(original.Image, new ThighSeg.Torch.Inference.VolumePredictionOptions(FlipTta: true, WithProbabilities: true));
+        var restored = prediction.Labels;
+        Assert.That(prediction.Probabilities, Has.Count.EqualTo(classes.Count));
+        int i = Array.FindIndex(restored.Data, v => v != 0);
+        Assert.That(i, Is.GreaterThanOrEqualTo(0), "some foreground is predicted");
+        double sum = prediction.Probabilities!.Sum(p => p.Data[i]);
+        Assert.That(sum, Is.EqualTo(1).Within(1e-3), "probabilities of a voxel sum to one");
         Assert.That(restored.Shape, Is.EqualTo(original.Labels.Shape));
         Assert.That(restored.SameGeometry(original.Labels), Is.True);
         Assert.That(restored.Data.Distinct(), Is.SubsetOf(classes.Values));

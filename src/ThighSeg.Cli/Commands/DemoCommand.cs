@@ -35,12 +35,14 @@ internal static class DemoCommand
 
         private static DemoSettings Create()
         {
-            var network = new UNetOptions(baseFilters: 16, depth: 4);
+            // Budgets from the CPU step times in docs/training.md: about 7.5 min of pretraining and 2 x 2 min of
+            // fine-tuning on two cores, plus cohort generation and evaluation.
+            var network = new UNetOptions(baseFilters: 8, depth: 4);
             return new DemoSettings(
-                Unlabeled: 16, Labeled: 2, Test: 4, Seed: 1, PhantomSize: 160,
+                Unlabeled: 12, Labeled: 2, Test: 4, Seed: 42, PhantomSize: 160,
                 Preprocessing: new PreprocessingOptions { TargetSize = 64, TargetSpacingMm = 3.0 },
-                Pretrain: new PretrainOptions(network: network, embeddingDim: 128, epochs: 1, stepsPerEpoch: 1000, batchSize: 32, threshold: 0.1, seed: 1, logInterval: 20),
-                FineTune: new FineTuneOptions(network: network, epochs: 10, stepsPerEpoch: 60, batchSize: 16, learningRate: 1e-3, minLearningRate: 1e-5, seed: 1, logInterval: 20),
+                Pretrain: new PretrainOptions(network: network, embeddingDim: 128, epochs: 30, stepsPerEpoch: 100, batchSize: 16, threshold: 0.1, seed: 42, logInterval: 20),
+                FineTune: new FineTuneOptions(network: network, epochs: 12, stepsPerEpoch: 100, batchSize: 10, learningRate: 3e-3, minLearningRate: 3e-5, seed: 42, logInterval: 20),
                 ValidationCount: 1);
         }
 

@@ -12,17 +12,12 @@ namespace ThighSeg.Torch.Inference;
 /// <summary>Options for predicting a whole volume.</summary>
 /// <param name="FlipTta">Average the softmax of each slice with that of its left-right mirror (test-time augmentation).</param>
 /// <param name="KeepLargestComponent">Keep, per label, only the largest 3D connected component per thigh.</param>
-/// <param name="WithProbabilities">Also return per-label probability volumes (float32, original geometry).</param>
+/// <param name="WithProbabilities">Also return per-class probability volumes (float32, original geometry, indexed like <see cref="ISegmentationModel.Classes"/>).</param>
 public sealed record VolumePredictionOptions(bool FlipTta = false, bool KeepLargestComponent = false, bool WithProbabilities = false)
 {
     /// <summary>Plain prediction: no TTA, no clean-up, no probabilities.</summary>
     public static VolumePredictionOptions Default { get; } = new();
 }
-
-/// <summary>A predicted label map in the input's exact geometry, with optional per-label probabilities.</summary>
-/// <param name="Labels">Label values (as in the model's label map; 0 = background) on the input's grid and affine.</param>
-/// <param name="Probabilities">Per label value, the probability volume on the input's grid; null unless requested.</param>
-public sealed record VolumePrediction(Volume<int> Labels, IReadOnlyDictionary<int, Volume<float>>? Probabilities);
 
 /// <summary>
 /// Segments whole volumes with a trained model: file space → network space (the model's own preprocessing:
@@ -84,7 +79,7 @@ public sealed class VolumeSegmenter : IDisposable
         }
     }
 
-    /// <summary>Predicts the labels of <paramref name="image"/> in its own geometry.</summary>
+    /// <summary>Predicts the labels of <paramref name="image"/> in its own geometry (largest-component clean-up after restoring, when asked).</summary>
     /// <param name="image">The image (any orientation; both thighs or one).</param>
     /// <param name="options">Prediction options.</param>
     /// <param name="subjectId">A name for messages.</param>
@@ -93,33 +88,10 @@ public sealed class VolumeSegmenter : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         options ??= VolumePredictionOptions.Default;
         var prepared = _preprocessor.Prepare(image, null, subjectId);
-        var stackLabels = new List<int[]>(prepared.Stacks.Count);
-        var stackProbs = new List<IReadOnlyList<float[]>>(prepared.Stacks.Count);
-        foreach (var stack in prepared.Stacks)
-        {
-            var p = Model.Predict(stack, options.WithProbabilities, options.FlipTta);
-            stackLabels.Add(p.Labels);
-            if (p.Probabilities is not null)
-            {
-                stackProbs.Add(p.Probabilities);
-            }
-        }
-        var labels = Preprocessor.Restore(prepared, stackLabels);
-        if (options.KeepLargestComponent)
-        {
-            labels = LargestComponent.KeepLargest(labels, componentsPerLabel: prepared.Stacks.Count);
-        }
-        Dictionary<int, Volume<float>>? probabilities = null;
-        if (options.WithProbabilities)
-        {
-            probabilities = [];
-            for (int c = 0; c < Model.Classes.Count; c++)
-            {
-                var perStack = stackProbs.Select(s => s[c]).ToList();
-                probabilities[Model.Classes.ClassValue(c)] = Preprocessor.RestoreMap(prepared, perStack, outside: c == 0 ? 1f : 0f);
-            }
-        }
-        return new VolumePrediction(labels, probabilities);
+        var prediction = Model.PredictVolume(prepared, options.WithProbabilities, options.FlipTta);
+        return options.KeepLargestComponent
+            ? prediction with { Labels = LargestComponent.KeepLargest(prediction.Labels, componentsPerLabel: prepared.Stacks.Count) }
+            : prediction;
     }
 
     /// <inheritdoc />

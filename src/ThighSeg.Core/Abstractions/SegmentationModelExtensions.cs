@@ -1,0 +1,42 @@
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.Core.Volumes;
+
+namespace ThighSeg.Core.Abstractions;
+
+/// <summary>A subject's prediction in the geometry of its original image.</summary>
+/// <param name="Labels">Label values on the original voxel grid (same shape and affine as the input image).</param>
+/// <param name="Probabilities">Per-class probability maps on the original grid (index = class index of
+/// <see cref="ISegmentationModel.Classes"/>), or null when not requested. Voxels outside every stack get probability 1
+/// for background and 0 otherwise.</param>
+public sealed record VolumePrediction(Volume<int> Labels, IReadOnlyList<Volume<float>>? Probabilities);
+
+/// <summary>Whole-subject prediction on top of <see cref="ISegmentationModel.Predict"/>.</summary>
+public static class SegmentationModelExtensions
+{
+    /// <summary>
+    /// Segments every stack of a prepared subject (for example both thighs) and maps the result back to the original
+    /// image geometry with <see cref="Preprocessor.Restore"/> (thighs merged, mirroring and resampling undone).
+    /// </summary>
+    /// <param name="model">The segmentation model; its slice size must match the preparation's.</param>
+    /// <param name="subject">The subject prepared with the preprocessing the model was trained with.</param>
+    /// <param name="withProbabilities">Also restore per-class probability maps.</param>
+    /// <param name="flipTta">Left-right flip test-time augmentation.</param>
+    public static VolumePrediction PredictVolume(this ISegmentationModel model, PreparedSubject subject, bool withProbabilities = false, bool flipTta = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(subject);
+        var predictions = subject.Stacks.Select(s => model.Predict(s, withProbabilities, flipTta)).ToList();
+        var labels = Preprocessor.Restore(subject, predictions.Select(p => p.Labels).ToList());
+        List<Volume<float>>? probabilities = null;
+        if (withProbabilities)
+        {
+            probabilities = [];
+            for (int c = 0; c < model.Classes.Count; c++)
+            {
+                int k = c;
+                probabilities.Add(Preprocessor.RestoreMap(subject, predictions.Select(p => p.Probabilities![k]).ToList(), outside: k == 0 ? 1f : 0f));
+            }
+        }
+        return new VolumePrediction(labels, probabilities);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using ThighSeg.Core;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Torch.Artifacts;
+
+namespace ThighSeg.ML.Internal;
+
+/// <summary>
+/// The files of a ThighSeg model artifact folder (<c>manifest.json</c> + weights) held as bytes, so that they can be
+/// stored as entries of an ML.NET model zip and written back to a folder. Immutable.
+/// </summary>
+internal sealed class ArtifactFiles
+{
+    private readonly SortedDictionary<string, byte[]> _files;
+
+    private ArtifactFiles(SortedDictionary<string, byte[]> files) => _files = files;
+
+    public IEnumerable<KeyValuePair<string, byte[]>> Files => _files;
+
+    public int Count => _files.Count;
+
+    /// <summary>The files the manifest in <paramref name="directory"/> names (manifest and weights); checkpoints are left out.</summary>
+    /// <exception cref="ModelFormatException">Missing or invalid artifact.</exception>
+    public static ArtifactFiles FromDirectory(string directory)
+    {
+        var manifest = ModelArtifact.ReadManifest(directory);
+        var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (string name in new[] { ModelArtifact.ManifestFile, manifest.WeightsFile })
+        {
+            string path = Path.Combine(directory, name);
+            if (!File.Exists(path))
+            {
+                throw new ModelFormatException($"The model in '{directory}' is incomplete: {name} is missing.");
+            }
+            files[name] = File.ReadAllBytes(path);
+        }
+        return new ArtifactFiles(files);
+    }
+
+    /// <summary>Files read back from a model zip.</summary>
+    /// <exception cref="ModelFormatException">A name that is not a plain file name, or no manifest.</exception>
+    public static ArtifactFiles FromEntries(IEnumerable<KeyValuePair<string, byte[]>> entries)
+    {
+        var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (name, bytes) in entries)
+        {
+            CheckName(name);
+            files[name] = bytes;
+        }
+        if (!files.ContainsKey(ModelArtifact.ManifestFile))
+        {
+            throw new ModelFormatException($"The ThighSeg model inside the ML.NET model has no {ModelArtifact.ManifestFile}.");
+        }
+        return new ArtifactFiles(files);
+    }
+
+    internal static void CheckName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name != Path.GetFileName(name) || name.StartsWith('.') || name.Contains('\\', StringComparison.Ordinal))
+        {
+            throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"Invalid artifact file name '{name}' in the ML.NET model."));
+        }
+    }
+
+    /// <summary>Writes the files into <paramref name="directory"/> (created when missing), each atomically, manifest last.</summary>
+    public void WriteTo(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (var (name, bytes) in _files.Where(f => f.Key != ModelArtifact.ManifestFile))
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(directory, name), bytes);
+        }
+        AtomicFile.WriteAllBytes(Path.Combine(directory, ModelArtifact.ManifestFile), _files[ModelArtifact.ManifestFile]);
+    }
+}
+
+/// <summary>A private scratch folder under the system temp folder, deleted on dispose.</summary>
+internal sealed class ScratchDirectory : IDisposable
+{
+    public ScratchDirectory(string purpose)
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "thighseg-ml", $"{purpose}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Directory.Exists(Path))
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: a scratch folder left behind in the temp folder is harmless.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

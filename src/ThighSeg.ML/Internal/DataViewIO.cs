@@ -1,0 +1,118 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using ThighSeg.Core.Abstractions;
+
+namespace ThighSeg.ML.Internal;
+
+/// <summary>Schema checks and reading of path columns from an <see cref="IDataView"/>.</summary>
+internal static class DataViewIO
+{
+    /// <summary>Throws unless <paramref name="schema"/> has a visible scalar text column <paramref name="name"/>.</summary>
+    public static int CheckTextColumn(DataViewSchema schema, string name, string role)
+    {
+        var col = schema.GetColumnOrNull(name) ?? throw new SchemaMismatchException(name,
+            $"The input has no {role} column '{name}' (columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}).");
+        if (col.Type is not TextDataViewType)
+        {
+            throw new SchemaMismatchException(name, $"The {role} column '{name}' must hold text (file paths), but its type is {col.Type}.");
+        }
+        return col.Index;
+    }
+
+    /// <summary>The <see cref="SchemaShape"/> form of <see cref="CheckTextColumn(DataViewSchema, string, string)"/>.</summary>
+    public static void CheckTextColumn(SchemaShape shape, string name, string role)
+    {
+        var found = shape.Where(c => c.Name == name).ToList();
+        if (found.Count == 0)
+        {
+            throw new SchemaMismatchException(name, $"The input has no {role} column '{name}' (columns: {string.Join(", ", shape.Select(c => c.Name))}).");
+        }
+        var col = found[^1];
+        if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.ItemType is not TextDataViewType)
+        {
+            throw new SchemaMismatchException(name, $"The {role} column '{name}' must hold text (file paths), but it is a {col.Kind} of {col.ItemType}.");
+        }
+    }
+
+    /// <summary>Reads the text values of <paramref name="columns"/> row by row (missing or empty values are rejected).</summary>
+    public static List<string[]> ReadRows(IDataView data, IReadOnlyList<(string Name, string Role)> columns, IHost host)
+    {
+        var cols = columns.Select(c => data.Schema[CheckTextColumn(data.Schema, c.Name, c.Role)]).ToArray();
+        var rows = new List<string[]>();
+        using var cursor = data.GetRowCursor(cols);
+        var getters = cols.Select(c => cursor.GetGetter<ReadOnlyMemory<char>>(c)).ToArray();
+        ReadOnlyMemory<char> value = default;
+        while (cursor.MoveNext())
+        {
+            if (MLNetBridge.IsCancelled(host))
+            {
+                throw new OperationCanceledException("ML.NET execution was cancelled.");
+            }
+            var row = new string[cols.Length];
+            for (int i = 0; i < cols.Length; i++)
+            {
+                getters[i](ref value);
+                row[i] = value.ToString().Trim();
+                if (row[i].Length == 0)
+                {
+                    throw new SchemaMismatchException(cols[i].Name, string.Create(CultureInfo.InvariantCulture,
+                        $"Row {cursor.Position} of the {columns[i].Role} column '{cols[i].Name}' is empty; every row needs a file path."));
+                }
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>A subject identifier from a file or folder path: its name without <c>.nii</c>/<c>.nii.gz</c>/<c>.dcm</c>.</summary>
+    public static string SubjectId(string path)
+    {
+        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+        foreach (string ext in new[] { ".nii.gz", ".nii", ".hdr", ".img", ".dcm" })
+        {
+            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase) && name.Length > ext.Length)
+            {
+                return name[..^ext.Length];
+            }
+        }
+        return name.Length == 0 ? "volume" : name;
+    }
+
+    /// <summary>Distinct subject ids for the given paths (a repeated name gets <c>-2</c>, <c>-3</c>, ...).</summary>
+    public static List<string> DistinctSubjectIds(IEnumerable<string> paths)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ids = new List<string>();
+        foreach (string p in paths)
+        {
+            string id = SubjectId(p);
+            int n = seen.TryGetValue(id, out int k) ? k + 1 : 1;
+            seen[id] = n;
+            ids.Add(n == 1 ? id : string.Create(CultureInfo.InvariantCulture, $"{id}-{n}"));
+        }
+        return ids;
+    }
+}
+
+/// <summary>
+/// Training progress sent to an ML.NET channel (so it reaches <c>MLContext.Log</c>), and the bridge from
+/// <c>mlContext.CancelExecution()</c> and a caller's token to the training loop's <see cref="CancellationToken"/>:
+/// cancellation is noticed at each progress report (every log interval and at each epoch end).
+/// </summary>
+internal sealed class ChannelProgress(IChannel channel, IHost host, CancellationTokenSource cancellation) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value)
+    {
+        string text = value.ValidationDice is double d
+            ? string.Create(CultureInfo.InvariantCulture, $"{value.Phase} epoch {value.Epoch}/{value.Epochs}: validation Dice {d:F4}")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{value.Phase} epoch {value.Epoch}/{value.Epochs} step {value.Step}/{value.TotalSteps}: loss {value.Loss:F4}, lr {value.LearningRate:G3}, {value.Elapsed.TotalSeconds:F1} s");
+        channel.Info(MessageSensitivity.None, text);
+        if (MLNetBridge.IsCancelled(host))
+        {
+            cancellation.Cancel();
+        }
+    }
+}

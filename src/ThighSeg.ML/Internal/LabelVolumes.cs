@@ -1,0 +1,43 @@
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.Core.Volumes;
+
+namespace ThighSeg.ML.Internal;
+
+/// <summary>
+/// Whole-volume prediction in the input's own geometry: prepare (canonical orientation, thigh split, resampling),
+/// predict every stack, map the labels back with <see cref="Preprocessor.Restore"/>. ThighSeg.ML's own small
+/// predictor, until the library grows a shared one.
+/// </summary>
+internal static class LabelVolumes
+{
+    /// <summary>Volume of one voxel in mL: |det| of the affine's 3x3 part (mm³) / 1000.</summary>
+    public static double VoxelVolumeMl(Affine a)
+    {
+        double det =
+            (a[0, 0] * ((a[1, 1] * a[2, 2]) - (a[1, 2] * a[2, 1]))) -
+            (a[0, 1] * ((a[1, 0] * a[2, 2]) - (a[1, 2] * a[2, 0]))) +
+            (a[0, 2] * ((a[1, 0] * a[2, 1]) - (a[1, 1] * a[2, 0])));
+        return Math.Abs(det) / 1000.0;
+    }
+
+    /// <summary>Volume in mL of each label value in <paramref name="values"/> (in that order).</summary>
+    public static float[] VolumesMl(Volume<int> labels, IReadOnlyList<int> values)
+    {
+        var index = new Dictionary<int, int>(values.Count);
+        for (int i = 0; i < values.Count; i++)
+        {
+            index[values[i]] = i;
+        }
+        var counts = new long[values.Count];
+        foreach (int v in labels.Data)
+        {
+            if (index.TryGetValue(v, out int i))
+            {
+                counts[i]++;
+            }
+        }
+        double voxel = VoxelVolumeMl(labels.Affine);
+        return counts.Select(c => (float)(c * voxel)).ToArray();
+    }
+}
