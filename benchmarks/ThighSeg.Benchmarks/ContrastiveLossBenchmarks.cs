@@ -26,8 +26,10 @@ public class ContrastiveLossBenchmarks
     public ComputeDevice Device { get; set; }
 
     /// <summary>Number of embeddings (2 views x slices).</summary>
-    [Params(64, 256, 1024)]
+    [ParamsSource(nameof(EmbeddingValues))]
     public int Embeddings { get; set; }
+
+    public static IEnumerable<int> EmbeddingValues() => BenchmarkHost.Cases([64, 256, 1024], [64]);
 
     [Params(ContrastiveMethod.Pcl, ContrastiveMethod.Gcl, ContrastiveMethod.SimClr)]
     public ContrastiveMethod Method { get; set; }
@@ -37,6 +39,7 @@ public class ContrastiveLossBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        BenchmarkHost.ConfigureThreads();
         _device = TorchBackend.Resolve(Device);
         using var gen = new Generator(1);
         _z = randn(Embeddings, Dim, generator: gen).to(_device).requires_grad_();

@@ -23,11 +23,15 @@ public class DoubleConvBenchmarks
     public ComputeDevice Device { get; set; }
 
     /// <summary>Input and output channels (U-Net base filters F and 2F levels).</summary>
-    [Params(16, 32)]
+    [ParamsSource(nameof(ChannelValues))]
     public int Channels { get; set; }
 
+    public static IEnumerable<int> ChannelValues() => BenchmarkHost.Cases([16, 32], [4]);
+
+    public static IEnumerable<int> SizeValues() => BenchmarkHost.Cases([64, 128, 256], [32]);
+
     /// <summary>Square input size in pixels.</summary>
-    [Params(64, 128, 256)]
+    [ParamsSource(nameof(SizeValues))]
     public int Size { get; set; }
 
     public const int Batch = 8;
@@ -35,6 +39,7 @@ public class DoubleConvBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        BenchmarkHost.ConfigureThreads();
         _device = TorchBackend.Resolve(Device);
         torch.manual_seed(0);
         _block = nn.Sequential(

@@ -19,10 +19,15 @@ public class NiftiReadBenchmarks
     public static string Folder { get; } = Path.Combine(Path.GetTempPath(), "thighseg-bench");
 
     /// <summary>The 512x512x200 int16 .nii.gz file.</summary>
-    public static string GzPath => Path.Combine(Folder, "phantom_512x512x200_int16.nii.gz");
+    public static string GzPath => Path.Combine(Folder, $"phantom_{Dims}_int16.nii.gz");
+
+    /// <summary>512x512x200, or 64x64x16 in smoke mode (<see cref="BenchmarkHost.IsSmoke"/>).</summary>
+    private static (int X, int Y, int Z) Size => BenchmarkHost.IsSmoke ? (64, 64, 16) : (512, 512, 200);
+
+    private static string Dims => $"{Size.X}x{Size.Y}x{Size.Z}";
 
     /// <summary>The same data uncompressed.</summary>
-    public static string NiiPath => Path.Combine(Folder, "phantom_512x512x200_int16.nii");
+    public static string NiiPath => Path.Combine(Folder, $"phantom_{Dims}_int16.nii");
 
     [GlobalSetup]
     public void Setup()
@@ -39,7 +44,7 @@ public class NiftiReadBenchmarks
         {
             return;
         }
-        var labels = Phantom(512, 512, 200);
+        var labels = Phantom(Size.X, Size.Y, Size.Z);
         // Values span -50..1500, so the writer stores int16 (WriteLabels picks the smallest integer type).
         new NiftiWriter().WriteLabels(GzPath, labels);
         new NiftiWriter().WriteLabels(NiiPath, labels);

@@ -11,10 +11,18 @@ using static TorchSharp.torch;
 
 namespace ThighSeg.Benchmarks;
 
+/// <summary>A training-step case: device, base filters, slice size, pretraining batch (slices; two views each), fine-tuning batch.</summary>
+public sealed record StepCase(ComputeDevice Device, int Filters, int Size, int PretrainBatch, int FineTuneBatch)
+{
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Device.ToString().ToLowerInvariant()} F{Filters} {Size} {PretrainBatch}/{FineTuneBatch}");
+}
+
 /// <summary>
 /// One full training step, as the trainers run it: host batch to device, augmentation on the device, forward, loss,
-/// backward, optimizer step. Pretraining: PCL with two views of 16 slices, SGD. Fine-tuning: 10 slices, 9 classes,
-/// cross-entropy + soft Dice, Adam. U-Net F = 16, depth 4, 96x96 slices (the demo's scale).
+/// backward, optimizer step. Pretraining: PCL with two views of each slice, SGD. Fine-tuning: 9 classes,
+/// cross-entropy + soft Dice, Adam. CPU: U-Net F = 16, depth 4, 96x96 slices, 32 slices (64 views) for pretraining and
+/// 16 for fine-tuning (the demo's scale); CUDA adds F = 48 at 256x256.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingStepBenchmarks
@@ -27,33 +35,44 @@ public class TrainingStepBenchmarks
     private PositionalSlice[] _pretrainBatch = [];
     private PositionalSlice[] _fineTuneBatch = [];
     private LabelLookup? _lookup;
-    private readonly PretrainOptions _pretrain = new(network: new UNetOptions(16, 4), embeddingDim: 128, batchSize: 16);
+    private PretrainOptions _pretrain = new(network: new UNetOptions(16, 4), embeddingDim: 128, batchSize: 16);
     private readonly TensorAugmenter _augmenter = new(new AugmentationOptions());
     private readonly Random _rng = new(1);
 
-    /// <summary>Devices: CPU, plus CUDA when available.</summary>
-    public static IEnumerable<ComputeDevice> DeviceValues => BenchmarkHost.Devices();
+    /// <summary>CPU: the demo scale; CUDA (when available): also the paper's F = 48 at 256 px; smoke: a tiny case.</summary>
+    public static IEnumerable<StepCase> CaseValues() => BenchmarkHost.Cases(Full().Where(c => BenchmarkHost.Wants(c.Device)), [new StepCase(ComputeDevice.Cpu, 4, 32, 4, 4)]);
 
-    [ParamsSource(nameof(DeviceValues))]
-    public ComputeDevice Device { get; set; }
+    private static IEnumerable<StepCase> Full()
+    {
+        yield return new StepCase(ComputeDevice.Cpu, 16, 96, 32, 16);
+        if (BenchmarkHost.Wants(ComputeDevice.Cuda))
+        {
+            yield return new StepCase(ComputeDevice.Cuda, 16, 96, 32, 16);
+            yield return new StepCase(ComputeDevice.Cuda, 48, 256, 32, 10);
+        }
+    }
 
-    public const int Size = 96;
+    [ParamsSource(nameof(CaseValues))]
+    public StepCase Case { get; set; } = new(ComputeDevice.Cpu, 4, 32, 4, 4);
 
     [GlobalSetup]
     public void Setup()
     {
-        _device = TorchBackend.Resolve(Device);
+        BenchmarkHost.ConfigureThreads();
+        _device = TorchBackend.Resolve(Case.Device);
+        _pretrain = new PretrainOptions(network: new UNetOptions(Case.Filters, 4), embeddingDim: 128, batchSize: Case.PretrainBatch);
         _cnet = new ContrastiveNetwork(_pretrain.Network, _pretrain.EmbeddingDim, 1).to(_device);
         _sgd = optim.SGD(_cnet.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-5);
         _unet = new UNet2d(_pretrain.Network, 9, 1).to(_device);
         _adam = optim.Adam(_unet.parameters(), 1e-3);
-        SliceStack stack = StepTimes.Stack(Size, 16, 1);
-        _pretrainBatch = Enumerable.Range(0, 16).Select(k => new PositionalSlice(stack, k)).ToArray();
-        _fineTuneBatch = _pretrainBatch.Take(10).ToArray();
+        int depth = Math.Max(Case.PretrainBatch, Case.FineTuneBatch);
+        SliceStack stack = StepTimes.Stack(Case.Size, depth, 1);
+        _pretrainBatch = Enumerable.Range(0, Case.PretrainBatch).Select(k => new PositionalSlice(stack, k)).ToArray();
+        _fineTuneBatch = Enumerable.Range(0, Case.FineTuneBatch).Select(k => new PositionalSlice(stack, k)).ToArray();
         _lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
     }
 
-    [Benchmark(Description = "pretrain step (PCL, 2x16 views)")]
+    [Benchmark(Description = "pretrain step (PCL, 2 views, SGD)")]
     public void PretrainStepCase()
     {
         using var scope = NewDisposeScope();
@@ -64,7 +83,7 @@ public class TrainingStepBenchmarks
         Sync();
     }
 
-    [Benchmark(Description = "fine-tune step (10 slices, CE+Dice)")]
+    [Benchmark(Description = "fine-tune step (CE+Dice, Adam)")]
     public void FineTuneStepCase()
     {
         using var scope = NewDisposeScope();

@@ -93,23 +93,23 @@ internal sealed class TensorAugmenter
         }
         long noiseSeed = rng.NextInt64();
         Device device = image.device;
-        Tensor thetaT = tensor(theta, [n, 2, 3]).to(device);
+        Tensor thetaT = Upload(tensor(theta, [n, 2, 3]), device);
         Tensor grid = nn.functional.affine_grid(thetaT, [n, image.shape[1], h, w], align_corners: false);
         if (anyElastic)
         {
-            Tensor ctrl = tensor(control, [n, 2, g, g]).to(device);
+            Tensor ctrl = Upload(tensor(control, [n, 2, g, g]), device);
             Tensor field = nn.functional.interpolate(ctrl, [h, w], mode: InterpolationMode.Bicubic, align_corners: true);
-            Tensor scaleT = tensor(elastic, [n, 1, 1, 1]).to(device);
+            Tensor scaleT = Upload(tensor(elastic, [n, 1, 1, 1]), device);
             grid = grid + (field * scaleT).permute(0, 2, 3, 1);
         }
         Tensor outImage = nn.functional.grid_sample(image, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false);
         if (anyIntensity)
         {
             using var gen = new Generator(unchecked((ulong)noiseSeed), CPU);
-            Tensor eps = randn(outImage.shape, generator: gen).to(device);
-            Tensor c = tensor(contrast, [n, 1, 1, 1]).to(device);
-            Tensor b = tensor(shift, [n, 1, 1, 1]).to(device);
-            Tensor sd = tensor(noise, [n, 1, 1, 1]).to(device);
+            Tensor eps = Upload(randn(outImage.shape, generator: gen), device);
+            Tensor c = Upload(tensor(contrast, [n, 1, 1, 1]), device);
+            Tensor b = Upload(tensor(shift, [n, 1, 1, 1]), device);
+            Tensor sd = Upload(tensor(noise, [n, 1, 1, 1]), device);
             outImage = (outImage * c) + b + (eps * sd);
         }
         Tensor? outLabels = null;
@@ -121,4 +121,8 @@ internal sealed class TensorAugmenter
         }
         return (outImage, outLabels);
     }
+
+    /// <summary>Small host-built parameter tensors to the batch's device: on CUDA via pinned memory without blocking the host.</summary>
+    private static Tensor Upload(Tensor host, Device device) =>
+        device.type == DeviceType.CPU ? host : Performance.TorchPerformance.ToDevice(host, device);
 }

@@ -149,7 +149,8 @@ internal static class TensorBridge
         }
         using (host)
         {
-            return host.to(device);
+            // CUDA: pinned staging buffer + non-blocking copy (no host synchronisation per batch).
+            return Performance.TorchPerformance.ToDevice(host, device);
         }
     }
 }
