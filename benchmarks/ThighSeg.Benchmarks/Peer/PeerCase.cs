@@ -139,21 +139,21 @@ public sealed record PeerCase(
     {
         var list = new List<PeerCase>
         {
-            new("unet-f16-128-b8", "unet-train", 16, 128, 8, "", 0, 10, 20, 5),
-            new("unet-f32-256-b16", "unet-train", 32, 256, 16, "", 0, 10, 20, 5),
-            new("unet-f48-352-b10", "unet-train", 48, 352, 10, "", 0, 10, 20, 5),
-            new("pretrain-f16-96-b32", "pretrain", 16, 96, 32, "pcl", 0, 10, 20, 5),
-            new("pretrain-f48-256-b32", "pretrain", 48, 256, 32, "pcl", 0, 5, 10, 5),
-            new("finetune-f16-96-b16", "finetune", 16, 96, 16, "", 0, 10, 20, 5),
-            new("finetune-f48-256-b10", "finetune", 48, 256, 10, "", 0, 5, 10, 5),
-            new("infer-f16-128-b16", "infer", 16, 128, 16, "", 0, 10, 20, 5),
-            new("infer-f48-352-b32", "infer", 48, 352, 32, "", 0, 5, 10, 5),
+            new("unet-f16-128-b8", "unet-train", 16, 128, 8, "", 0, 10, 20, 3),
+            new("unet-f32-256-b16", "unet-train", 32, 256, 16, "", 0, 10, 20, 3),
+            new("unet-f48-352-b10", "unet-train", 48, 352, 10, "", 0, 10, 20, 3),
+            new("pretrain-f16-96-b32", "pretrain", 16, 96, 32, "pcl", 0, 10, 20, 3),
+            new("pretrain-f48-256-b32", "pretrain", 48, 256, 32, "pcl", 0, 5, 10, 3),
+            new("finetune-f16-96-b16", "finetune", 16, 96, 16, "", 0, 10, 20, 3),
+            new("finetune-f48-256-b10", "finetune", 48, 256, 10, "", 0, 5, 10, 3),
+            new("infer-f16-128-b16", "infer", 16, 128, 16, "", 0, 10, 20, 3),
+            new("infer-f48-352-b32", "infer", 48, 352, 32, "", 0, 5, 10, 3),
         };
         foreach (int m in new[] { 256, 1024 })
         {
             foreach (string method in new[] { "pcl", "gcl", "simclr" })
             {
-                list.Add(new($"loss-{method}-{m}", "loss", 0, 0, 0, method, m, 10, 50, 5));
+                list.Add(new($"loss-{method}-{m}", "loss", 0, 0, 0, method, m, 10, 50, 3));
             }
         }
         return list;
