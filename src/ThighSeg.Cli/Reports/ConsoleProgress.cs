@@ -87,7 +87,7 @@ internal static class ConsoleProgress
             {
                 _lastLine = _clock.Elapsed;
                 double fraction = (double)t.Step / t.TotalSteps;
-                string eta = fraction > 0 ? TimeSpan.FromSeconds(t.Elapsed.TotalSeconds * (1 - fraction) / fraction).ToString(@"mm\:ss", CultureInfo.InvariantCulture) : "?";
+                string eta = fraction > 0 ? TimeSpan.FromSeconds(t.Elapsed.TotalSeconds * (1 - fraction) / fraction).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "?";
                 string detail = double.IsNaN(t.Loss) ? $"val Dice {t.ValidationDice:F3}" : $"loss {t.Loss:F3}";
                 console.WriteLine($"[{time}]   step {t.Step}/{t.TotalSteps} ({fraction:P0}) epoch {t.Epoch}/{t.Epochs} {detail} ETA {eta}");
             }
