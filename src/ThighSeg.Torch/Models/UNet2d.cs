@@ -16,6 +16,12 @@ internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv2;
     private readonly nn.Module<Tensor, Tensor> norm2;
 
+    // One long-lived Scalar for the slope. TorchSharp's double -> Scalar conversion makes a temporary Scalar that nothing
+    // references during the native call, so the GC can finalise (free) it while libtorch still reads it; after some
+    // hundreds of steps that crashed training ("Expected false to be true ... toFloat" in leaky_relu). A field keeps
+    // the Scalar reachable for as long as the module lives.
+    private readonly Scalar slope = UNetInit.NegativeSlope.ToScalar();
+
     public ConvBlock(string name, int inChannels, int outChannels, NormKind norm) : base(name)
     {
         conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1, bias: false);
@@ -36,10 +42,19 @@ internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
     {
         using var a = conv1.forward(input);
         using var b = norm1.forward(a);
-        using var c = nn.functional.leaky_relu(b, UNetInit.NegativeSlope);
+        using var c = b.leaky_relu(slope);
         using var d = conv2.forward(c);
         using var e = norm2.forward(d);
-        return nn.functional.leaky_relu(e, UNetInit.NegativeSlope);
+        return e.leaky_relu(slope);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            slope.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }
 
