@@ -37,7 +37,9 @@ internal static class DemoCommand
         {
             // Budgets from the CPU step times in docs/training.md: about 7.5 min of pretraining and 2 x 2 min of
             // fine-tuning on two cores, plus cohort generation and evaluation.
-            var network = new UNetOptions(baseFilters: 8, depth: 4);
+            // Instance norm: TorchSharp 0.107's BatchNorm module updates num_batches_tracked with a temporary Scalar that the
+            // GC can free mid-call, which crashed long CPU runs (docs/experiments.md).
+            var network = new UNetOptions(baseFilters: 8, depth: 4, norm: NormKind.Instance);
             return new DemoSettings(
                 Unlabeled: 12, Labeled: 2, Test: 4, Seed: 42, PhantomSize: 160,
                 Preprocessing: new PreprocessingOptions { TargetSize = 64, TargetSpacingMm = 3.0 },
