@@ -180,7 +180,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         Directory.CreateDirectory(OutputDirectory);
         VolumeFormats.Default.WriteLabels(maskPath, labels, Classes.Names);
         var foreground = Classes.Values.Where(v => v != 0).ToArray();
-        return new SegmentationResult(maskPath, LabelVolumes.VolumesMl(labels, foreground));
+        return new SegmentationResult(maskPath, Core.Metrics.MuscleVolumes.VolumesMl(labels, foreground));
     }
 
     /// <summary>Saves the transformer (settings plus the model-artifact files) into an ML.NET model.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using ThighSeg.Core;
+using ThighSeg.Core.Metrics;
 using ThighSeg.IO;
 using ThighSeg.Torch.Inference;
 
@@ -49,13 +50,13 @@ internal static class PredictCommand
             var prediction = segmenter.Predict(loaded.Image, options, subject);
             string target = Path.Combine(outDir, subject + ".nii.gz");
             formats.WriteLabels(target, prediction.Labels, names);
-            var (sx, sy, sz) = prediction.Labels.Spacing;
-            double voxelMl = sx * sy * sz / 1000.0;
-            var counts = prediction.Labels.Data.Where(v => v != 0).GroupBy(v => v).ToDictionary(g => g.Key, g => g.LongCount());
-            foreach (int label in segmenter.Model.Classes.Values.Where(v => v != 0))
+            var foreground = segmenter.Model.Classes.Values.Where(v => v != 0).ToArray();
+            var volumesMl = MuscleVolumes.VolumesMl(prediction.Labels, foreground);
+            for (int i = 0; i < foreground.Length; i++)
             {
+                int label = foreground[i];
                 string name = names.TryGetValue(label, out var n) ? n : $"label_{label}";
-                csv.Append(CultureInfo.InvariantCulture, $"{subject},{label},{name},{(counts.GetValueOrDefault(label) * voxelMl).ToString("G6", CultureInfo.InvariantCulture)}\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{subject},{label},{name},{((double)volumesMl[i]).ToString("G6", CultureInfo.InvariantCulture)}\n");
             }
             output.WriteLine($"{subject}: {target}");
         }

@@ -1,15 +1,9 @@
-using ThighSeg.Core.Abstractions;
-using ThighSeg.Core.Preprocessing;
 using ThighSeg.Core.Volumes;
 
-namespace ThighSeg.ML.Internal;
+namespace ThighSeg.Core.Metrics;
 
-/// <summary>
-/// Whole-volume prediction in the input's own geometry: prepare (canonical orientation, thigh split, resampling),
-/// predict every stack, map the labels back with <see cref="Preprocessor.Restore"/>. ThighSeg.ML's own small
-/// predictor, until the library grows a shared one.
-/// </summary>
-internal static class LabelVolumes
+/// <summary>Per-label volumes of a label map in millilitres (voxel count x voxel volume). Stateless and thread-safe.</summary>
+public static class MuscleVolumes
 {
     /// <summary>Volume of one voxel in mL: |det| of the affine's 3x3 part (mm³) / 1000.</summary>
     public static double VoxelVolumeMl(Affine a)
