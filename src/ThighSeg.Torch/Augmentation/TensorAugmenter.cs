@@ -1,4 +1,5 @@
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Torch.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -100,7 +101,7 @@ internal sealed class TensorAugmenter
             Tensor ctrl = Upload(tensor(control, [n, 2, g, g]), device);
             Tensor field = nn.functional.interpolate(ctrl, [h, w], mode: InterpolationMode.Bicubic, align_corners: true);
             Tensor scaleT = Upload(tensor(elastic, [n, 1, 1, 1]), device);
-            grid = grid + (field * scaleT).permute(0, 2, 3, 1);
+            grid = grid.Plus(field.mul(scaleT).permute(0, 2, 3, 1));
         }
         Tensor outImage = nn.functional.grid_sample(image, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false);
         if (anyIntensity)
@@ -110,7 +111,7 @@ internal sealed class TensorAugmenter
             Tensor c = Upload(tensor(contrast, [n, 1, 1, 1]), device);
             Tensor b = Upload(tensor(shift, [n, 1, 1, 1]), device);
             Tensor sd = Upload(tensor(noise, [n, 1, 1, 1]), device);
-            outImage = (outImage * c) + b + (eps * sd);
+            outImage = outImage.mul(c).Plus(b).Plus(eps.mul(sd));
         }
         Tensor? outLabels = null;
         if (labels is not null)

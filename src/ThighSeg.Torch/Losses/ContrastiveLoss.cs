@@ -1,4 +1,5 @@
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Torch.Tensors;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Losses;
@@ -27,21 +28,21 @@ internal static class ContrastiveLoss
     {
         long m = embeddings.shape[0];
         Tensor z = nn.functional.normalize(embeddings, p: 2, dim: 1);
-        Tensor sim = z.div(temperature).matmul(z.t());
+        Tensor sim = z.div(Scalars.Of(temperature)).matmul(z.t());
         Tensor self = eye(m, dtype: ScalarType.Bool, device: embeddings.device);
-        Tensor lse = sim.masked_fill(self, double.NegativeInfinity).logsumexp(1);
-        Tensor pos = positives.masked_fill(self, false).to_type(embeddings.dtype);
+        Tensor lse = sim.masked_fill(self, Scalars.Of(double.NegativeInfinity)).logsumexp(1);
+        Tensor pos = positives.masked_fill(self, Scalars.False).to_type(embeddings.dtype);
         Tensor count = pos.sum(1);
         Tensor posSim = sim.mul(pos).sum(1);
-        Tensor meanLogProbPos = posSim.div_(count.clamp_min(1.0)).sub_(lse.mul(count.gt(0)));
-        return meanLogProbPos.mean().mul_(-(temperature / baseTemperature));
+        Tensor meanLogProbPos = posSim.div_(count.clamp_min(Scalars.Of(1.0))).sub_(lse.mul(count.gt(Scalars.Zero)));
+        return meanLogProbPos.mean().mul_(Scalars.Of(-(temperature / baseTemperature)));
     }
 
     /// <summary>PCL: positives are pairs whose positions <c>[M]</c> differ by less than <paramref name="threshold"/>.</summary>
     public static Tensor Positional(Tensor embeddings, Tensor positions, double threshold, double temperature, double baseTemperature)
     {
         Tensor p = positions.to_type(ScalarType.Float32).reshape(-1, 1);
-        Tensor mask = (p - p.t()).abs_().lt(threshold);
+        Tensor mask = p.Minus(p.t()).abs_().lt(Scalars.Of(threshold));
         return SupCon(embeddings, mask, temperature, baseTemperature);
     }
 

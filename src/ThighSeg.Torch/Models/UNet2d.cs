@@ -1,4 +1,5 @@
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Torch.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,11 +17,8 @@ internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv2;
     private readonly nn.Module<Tensor, Tensor> norm2;
 
-    // One long-lived Scalar for the slope. TorchSharp's double -> Scalar conversion makes a temporary Scalar that nothing
-    // references during the native call, so the GC can finalise (free) it while libtorch still reads it; after some
-    // hundreds of steps that crashed training ("Expected false to be true ... toFloat" in leaky_relu). A field keeps
-    // the Scalar reachable for as long as the module lives.
-    private readonly Scalar slope = UNetInit.NegativeSlope.ToScalar();
+    // A cached Scalar, never an implicit temporary: see Scalars.
+    private static readonly Scalar Slope = Scalars.Of(UNetInit.NegativeSlope);
 
     public ConvBlock(string name, int inChannels, int outChannels, NormKind norm) : base(name)
     {
@@ -33,7 +31,7 @@ internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
 
     private static nn.Module<Tensor, Tensor> MakeNorm(int channels, NormKind norm) => norm switch
     {
-        NormKind.Batch => nn.BatchNorm2d(channels),
+        NormKind.Batch => new SafeBatchNorm2d(channels),
         NormKind.Instance => nn.InstanceNorm2d(channels, affine: true),
         _ => throw new ArgumentOutOfRangeException(nameof(norm), norm, "Unknown normalisation kind."),
     };
@@ -42,19 +40,10 @@ internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
     {
         using var a = conv1.forward(input);
         using var b = norm1.forward(a);
-        using var c = b.leaky_relu(slope);
+        using var c = b.leaky_relu(Slope);
         using var d = conv2.forward(c);
         using var e = norm2.forward(d);
-        return e.leaky_relu(slope);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            slope.Dispose();
-        }
-        base.Dispose(disposing);
+        return e.leaky_relu(Slope);
     }
 }
 
@@ -278,7 +267,8 @@ internal static class UNetInit
         }
         double std = gain / Math.Sqrt(fanIn);
         using var noise = torch.randn(weight.shape, dtype: weight.dtype, device: torch.CPU, generator: generator);
-        using var scaled = noise.mul_(std);
+        using var stdScalar = std.ToScalar();
+        using var scaled = noise.mul_(stdScalar);
         weight.copy_(scaled);
     }
 }

@@ -18,7 +18,8 @@ namespace ThighSeg.Torch.Training;
 /// </summary>
 internal static class Checkpoint
 {
-    private static readonly byte[] Magic = "THSGCKP1"u8.ToArray();
+    private static readonly byte[] Magic = "THSGCKP2"u8.ToArray();
+    private static readonly byte[] MagicV1 = "THSGCKP1"u8.ToArray();
 
     public sealed record State(string Fingerprint, int Epoch, long Step, List<double> LossHistory, JsonObject Extra, List<byte[]> Blobs);
 
@@ -35,7 +36,7 @@ internal static class Checkpoint
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    public static void Write(string path, State state, nn.Module module, optim.Optimizer optimizer)
+    public static void Write(string path, State state, nn.Module module, ParameterOptimizer optimizer)
     {
         var header = new JsonObject
         {
@@ -54,7 +55,7 @@ internal static class Checkpoint
             w.Write(headerBytes.Length);
             w.Write(headerBytes);
             module.save(w);
-            ((OptimizerHelper)optimizer).save_state_dict(w);
+            optimizer.Save(w);
             w.Write(state.Blobs.Count);
             foreach (byte[] b in state.Blobs)
             {
@@ -71,7 +72,7 @@ internal static class Checkpoint
     /// </summary>
     /// <exception cref="ThighSegException">The checkpoint was written for other options or data.</exception>
     /// <exception cref="ModelFormatException">The file is corrupt.</exception>
-    public static State? TryRead(string path, string fingerprint, nn.Module module, optim.Optimizer optimizer)
+    public static State? TryRead(string path, string fingerprint, nn.Module module, ParameterOptimizer optimizer)
     {
         if (!File.Exists(path))
         {
@@ -82,6 +83,10 @@ internal static class Checkpoint
             using var fs = File.OpenRead(path);
             using var r = new BinaryReader(fs, Encoding.UTF8, leaveOpen: true);
             byte[] magic = r.ReadBytes(Magic.Length);
+            if (magic.AsSpan().SequenceEqual(MagicV1))
+            {
+                throw new ModelFormatException($"{path} was written by an earlier ThighSeg version (other optimizer state). Delete it to start over.");
+            }
             if (!magic.AsSpan().SequenceEqual(Magic))
             {
                 throw new ModelFormatException($"{path} is not a ThighSeg checkpoint.");
@@ -99,7 +104,7 @@ internal static class Checkpoint
                     $"The checkpoint {path} was written by a run with different options or data. Use a new output folder, or delete the checkpoint to start over.");
             }
             module.load(r, strict: true);
-            ((OptimizerHelper)optimizer).load_state_dict(r);
+            optimizer.Load(r);
             int blobs = r.ReadInt32();
             var list = new List<byte[]>();
             for (int i = 0; i < blobs; i++)
@@ -119,7 +124,7 @@ internal static class Checkpoint
                 header["extra"]?.AsObject().DeepClone().AsObject() ?? [],
                 list);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or IOException or JsonException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException)
+        catch (Exception ex) when (ex is EndOfStreamException or IOException or JsonException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException or InvalidDataException)
         {
             throw new ModelFormatException($"The checkpoint {path} is corrupt or incompatible ({ex.Message}). Delete it to start over.", ex);
         }

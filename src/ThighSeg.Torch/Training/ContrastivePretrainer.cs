@@ -78,7 +78,7 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
         var clock = Stopwatch.StartNew();
 
         using var net = new ContrastiveNetwork(o.Network, o.EmbeddingDim, Seeds.Derive(o.Seed, Seeds.Initialisation, 0)).to(device);
-        using var optimizer = optim.SGD(net.parameters(), o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay);
+        using var optimizer = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], o.LearningRate, o.Momentum, o.WeightDecay);
         var augmenter = new TensorAugmenter(o.Augmentation);
         var state = Checkpoint.TryRead(checkpointPath, fingerprint, net, optimizer);
         bool resumed = state is not null;
@@ -101,13 +101,13 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 lr = CosineSchedule.At(step, totalSteps, o.LearningRate, 0);
-                CosineSchedule.Apply(optimizer, lr);
+                optimizer.LearningRate = lr;
                 using (NewDisposeScope())
                 {
                     Tensor loss = PretrainStep.Loss(net, augmenter, batch, o, device, rng);
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     epochMeter.Add(loss);
                     logMeter.Add(loss);
                 }

@@ -1,3 +1,4 @@
+using ThighSeg.Torch.Tensors;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;
@@ -17,7 +18,7 @@ internal static class SegmentationLoss
         {
             return ce;
         }
-        return ce + (SoftDiceLoss(logits, target) * diceWeight);
+        return ce.Plus(SoftDiceLoss(logits, target).Times(diceWeight));
     }
 
     public static Tensor SoftDiceLoss(Tensor logits, Tensor target)
@@ -26,10 +27,10 @@ internal static class SegmentationLoss
         Tensor probs = nn.functional.softmax(logits, 1);
         Tensor onehot = nn.functional.one_hot(target, c).permute(0, 3, 1, 2).to_type(probs.dtype);
         long[] dims = [0, 2, 3];
-        Tensor inter = (probs * onehot).sum(dims);
-        Tensor denom = probs.sum(dims) + onehot.sum(dims);
-        Tensor dice = ((inter * 2) + Smooth) / (denom + Smooth);
-        return 1 - dice.narrow(0, 1, c - 1).mean();
+        Tensor inter = probs.mul(onehot).sum(dims);
+        Tensor denom = probs.sum(dims).Plus(onehot.sum(dims));
+        Tensor dice = inter.Times(2).Plus(Smooth).div(denom.Plus(Smooth));
+        return dice.narrow(0, 1, c - 1).mean().SubtractedFrom(1);
     }
 
     /// <summary>

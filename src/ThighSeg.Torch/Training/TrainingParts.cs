@@ -1,4 +1,5 @@
 using ThighSeg.Core.Data;
+using ThighSeg.Torch.Tensors;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -15,15 +16,6 @@ internal static class CosineSchedule
         }
         double t = Math.Clamp((double)step / total, 0, 1);
         return lrMin + ((lr0 - lrMin) * 0.5 * (1 + Math.Cos(Math.PI * t)));
-    }
-
-    /// <summary>Sets the learning rate of every parameter group.</summary>
-    public static void Apply(optim.Optimizer optimizer, double lr)
-    {
-        foreach (ParamGroup g in optimizer.ParamGroups)
-        {
-            g.LearningRate = lr;
-        }
     }
 }
 
@@ -108,7 +100,7 @@ internal sealed class LossMeter : IDisposable
     public void Add(Tensor loss)
     {
         using var d = loss.detach().to_type(ScalarType.Float64).reshape(1);
-        _sum.add_(d);
+        _sum.add_(d, Scalars.One);
         _count++;
     }
 

@@ -4,6 +4,7 @@ using ThighSeg.Core.Data;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -104,7 +105,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
         if (flipTta)
         {
             Tensor flipped = _net.forward(images.flip(3));
-            p = (p + nn.functional.softmax(flipped, 1).flip(3)) * 0.5;
+            p = p.Plus(nn.functional.softmax(flipped, 1).flip(3)).Times(0.5);
         }
         return p;
     }

@@ -134,7 +134,7 @@ public sealed class UNetSegmenter : ISegmenter
                 initDescription = $"{Path.GetFullPath(pretrainedEncoder)} ({init.Training.Method}, {init.Training.Steps} steps)";
             }
             net.to(device);
-            using var optimizer = optim.Adam(net.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
+            using var optimizer = new AdamOptimizer([new ParameterGroup(net.parameters().ToList())], o.LearningRate, o.WeightDecay);
             var augmenter = new TensorAugmenter(o.Augmentation);
 
             string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, CheckpointFile);
@@ -162,13 +162,13 @@ public sealed class UNetSegmenter : ISegmenter
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     lr = CosineSchedule.At(step, totalSteps, o.LearningRate, o.MinLearningRate);
-                    CosineSchedule.Apply(optimizer, lr);
+                    optimizer.LearningRate = lr;
                     using (NewDisposeScope())
                     {
                         Tensor loss = FineTuneStep.Loss(net, augmenter, batch, lookup, o.DiceWeight, device, rng);
-                        optimizer.zero_grad();
+                        optimizer.ZeroGrad();
                         loss.backward();
-                        optimizer.step();
+                        optimizer.Step();
                         epochMeter.Add(loss);
                         logMeter.Add(loss);
                     }

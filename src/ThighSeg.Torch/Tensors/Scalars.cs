@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+
+namespace ThighSeg.Torch.Tensors;
+
+/// <summary>
+/// Long-lived TorchSharp <see cref="Scalar"/>s for constants. Every tensor operation in ThighSeg that takes a scalar
+/// gets it from here (or from a <c>using</c> local for a value that changes every step), never from an implicit
+/// conversion.
+/// </summary>
+/// <remarks>
+/// TorchSharp 0.107's implicit <c>double</c>/<c>int</c> → <see cref="Scalar"/> conversion creates a finalisable object
+/// that nothing references once its native handle has been read. If a garbage collection runs while libtorch still
+/// reads that handle (any thread may trigger one), the finaliser frees the scalar under libtorch's feet: the run dies
+/// with "Expected false to be true ... toFloat" or "argument alpha must not be a floating point number" after hundreds
+/// or thousands of steps. The same happens for the hidden <c>alpha = 1</c> of <c>Tensor + Tensor</c>, <c>add</c> and
+/// <c>sub</c>. Cached scalars are never finalised; values are keyed by their bit pattern and the set of distinct
+/// values is small (constants and option values), so the cache stays tiny. See docs/training.md.
+/// </remarks>
+internal static class Scalars
+{
+    private static readonly ConcurrentDictionary<long, Scalar> Doubles = new();
+    private static readonly ConcurrentDictionary<long, Scalar> Longs = new();
+
+    /// <summary>The integer 1 (the <c>alpha</c> of a plain tensor addition or subtraction).</summary>
+    public static readonly Scalar One = 1L.ToScalar();
+
+    /// <summary>The integer 0.</summary>
+    public static readonly Scalar Zero = 0L.ToScalar();
+
+    /// <summary>The boolean <c>false</c>.</summary>
+    public static readonly Scalar False = false.ToScalar();
+
+    /// <summary>A cached double scalar for <paramref name="value"/>.</summary>
+    public static Scalar Of(double value) => Doubles.GetOrAdd(BitConverter.DoubleToInt64Bits(value), static (_, v) => v.ToScalar(), value);
+
+    /// <summary>A cached integer scalar for <paramref name="value"/>.</summary>
+    public static Scalar OfInt(long value) => Longs.GetOrAdd(value, static v => v.ToScalar());
+}
+
+/// <summary>
+/// Element-wise tensor arithmetic that passes every scalar explicitly (see <see cref="Scalars"/>). Use these instead of
+/// the <c>+</c>, <c>-</c>, <c>*</c> operators and the one-argument <c>add</c>/<c>sub</c> overloads on training and
+/// inference paths.
+/// </summary>
+internal static class SafeOps
+{
+    /// <summary><c>a + b</c>.</summary>
+    public static torch.Tensor Plus(this torch.Tensor a, torch.Tensor b) => a.add(b, Scalars.One);
+
+    /// <summary><c>a - b</c>.</summary>
+    public static torch.Tensor Minus(this torch.Tensor a, torch.Tensor b) => a.sub(b); // no alpha scalar in TorchSharp's sub
+
+    /// <summary><c>a + value</c>.</summary>
+    public static torch.Tensor Plus(this torch.Tensor a, double value) => a.add(Scalars.Of(value), Scalars.One);
+
+    /// <summary><c>a · value</c>.</summary>
+    public static torch.Tensor Times(this torch.Tensor a, double value) => a.mul(Scalars.Of(value));
+
+    /// <summary><c>value - a</c>.</summary>
+    public static torch.Tensor SubtractedFrom(this torch.Tensor a, double value) => a.neg().add(Scalars.Of(value), Scalars.One);
+}
