@@ -102,6 +102,32 @@ public class TrainingTests
     }
 
     [Test]
+    public void EncoderLearningRateScale_Zero_FreezesThePretrainedEncoder_ButTrainsTheDecoder()
+    {
+        string dir = TestSetup.TempDir();
+        new ContrastivePretrainer(TinyPretrain(epochs: 1), ComputeDevice.Cpu).Pretrain(Synthetic.Cohort(3, labelled: false), dir);
+        using var pretrained = new UNetEncoder(Tiny);
+        ModelArtifact.LoadWeights(dir, ModelArtifact.ReadManifest(dir), pretrained);
+        var options = new FineTuneOptions(Tiny, epochs: 2, stepsPerEpoch: 3, batchSize: 4, learningRate: 1e-2, validationFraction: 0, seed: 5)
+        {
+            EncoderLearningRateScale = 0,
+        };
+        using var init = new UNet2d(Tiny, 3, Seeds.Derive(options.Seed, Seeds.Initialisation, 0));
+        var result = new UNetSegmenter(options, ComputeDevice.Cpu).FineTune(Synthetic.Cohort(1), pretrainedEncoder: dir);
+        using var model = result.Model;
+        var net = ((UNetSegmentationModel)model).Net;
+        var want = pretrained.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in net.Encoder.named_parameters())
+        {
+            Assert.That(p.allclose(want[name], rtol: 0, atol: 0), Is.True, $"encoder tensor {name} moved");
+        }
+        var initial = init.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.That(net.named_parameters().Where(p => p.name.StartsWith("decoders", StringComparison.Ordinal))
+            .Any(p => !p.parameter.allclose(initial[p.name], rtol: 0, atol: 1e-6)), Is.True, "the decoder did not train");
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = options with { EncoderLearningRateScale = 1.5 });
+    }
+
+    [Test]
     public void Pretraining_ResumesAfterCancellation_AndMatchesAnUninterruptedRun()
     {
         var data = Synthetic.Cohort(3, labelled: false);

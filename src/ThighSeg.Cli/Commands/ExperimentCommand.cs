@@ -161,6 +161,7 @@ internal sealed class TrainingBudget
     private readonly Option<int?> _finetuneSteps = new("--finetune-steps") { Description = "Fine-tuning steps per epoch (default: one pass over the slices)." };
     private readonly Option<int> _finetuneBatch = new("--finetune-batch") { Description = "Slices per fine-tuning batch.", DefaultValueFactory = _ => 10 };
     private readonly Option<double> _lr = new("--finetune-lr") { Description = "Fine-tuning (Adam) learning rate.", DefaultValueFactory = _ => 1e-3 };
+    private readonly Option<double> _encoderLr = EncoderLearningRateOption.Create();
     private readonly CommonTrainingOptions _common = CommonTrainingOptions.Create();
     private readonly Option<int> _validation = new("--validation") { Description = "Train subjects held out for model selection.", DefaultValueFactory = _ => 1 };
     private readonly Option<bool> _tta = new("--tta") { Description = "Flip test-time augmentation when predicting." };
@@ -168,7 +169,7 @@ internal sealed class TrainingBudget
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { _pretrainEpochs, _pretrainSteps, _pretrainBatch, _threshold, _finetuneEpochs, _finetuneSteps, _finetuneBatch, _lr, _validation, _tta, _largest })
+        foreach (var o in new Option[] { _pretrainEpochs, _pretrainSteps, _pretrainBatch, _threshold, _finetuneEpochs, _finetuneSteps, _finetuneBatch, _lr, _encoderLr, _validation, _tta, _largest })
         {
             cmd.Options.Add(o);
         }
@@ -183,7 +184,10 @@ internal sealed class TrainingBudget
 
     public FineTuneOptions FineTune(ParseResult p) => Checked(() => new FineTuneOptions(
         network: Network(p), epochs: p.GetValue(_finetuneEpochs), stepsPerEpoch: p.GetValue(_finetuneSteps),
-        batchSize: p.GetValue(_finetuneBatch), learningRate: p.GetValue(_lr), minLearningRate: p.GetValue(_lr) / 100, seed: Seed(p), logInterval: 20));
+        batchSize: p.GetValue(_finetuneBatch), learningRate: p.GetValue(_lr), minLearningRate: p.GetValue(_lr) / 100, seed: Seed(p), logInterval: 20)
+    {
+        EncoderLearningRateScale = p.GetValue(_encoderLr),
+    });
 
     public PreprocessingOptions Preprocessing(ParseResult p) => _common.Preprocessing(p);
 

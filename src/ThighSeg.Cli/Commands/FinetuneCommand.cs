@@ -28,9 +28,10 @@ internal static class FinetuneCommand
         var batch = new Option<int>("--batch") { Description = "Slices per batch.", DefaultValueFactory = _ => 10 };
         var lr = new Option<double>("--lr") { Description = "Initial Adam learning rate (cosine decay to 1e-5).", DefaultValueFactory = _ => 3e-3 };
         var validation = new Option<int>("--validation") { Description = "Train subjects held out for model selection (0: keep the last epoch).", DefaultValueFactory = _ => 0 };
+        var encoderLr = EncoderLearningRateOption.Create();
         var common = CommonTrainingOptions.Create();
         var cmd = new Command("finetune", "Fine-tune a segmentation U-Net on a few labelled subjects, from a pretrained encoder or from scratch.");
-        foreach (var o in new Option[] { data, labeled, init, outDir, epochs, steps, batch, lr, validation })
+        foreach (var o in new Option[] { data, labeled, init, outDir, epochs, steps, batch, lr, encoderLr, validation })
         {
             cmd.Options.Add(o);
         }
@@ -55,7 +56,10 @@ internal static class FinetuneCommand
                 int spe = parse.GetValue(steps);
                 options = new FineTuneOptions(network, epochs: parse.GetValue(epochs), stepsPerEpoch: spe == 0 ? null : spe, batchSize: parse.GetValue(batch),
                     learningRate: parse.GetValue(lr), minLearningRate: Math.Min(1e-5, parse.GetValue(lr)), validationFraction: 0,
-                    seed: parse.GetValue(common.Seed), logInterval: 20);
+                    seed: parse.GetValue(common.Seed), logInterval: 20)
+                {
+                    EncoderLearningRateScale = parse.GetValue(encoderLr),
+                };
             }
             catch (ArgumentException ex)
             {

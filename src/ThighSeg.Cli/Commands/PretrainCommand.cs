@@ -73,11 +73,22 @@ internal static class PretrainCommand
 }
 
 /// <summary>Options and helpers shared by <c>pretrain</c> and <c>finetune</c>.</summary>
+/// <summary>The <c>--encoder-lr-scale</c> option of the fine-tuning verbs.</summary>
+internal static class EncoderLearningRateOption
+{
+    public static Option<double> Create() => new("--encoder-lr-scale")
+    {
+        Description = "Encoder learning rate relative to the decoder's, in [0, 1] (1: train all layers alike; 0: freeze the encoder).",
+        DefaultValueFactory = _ => 1.0,
+    };
+}
+
 internal sealed class CommonTrainingOptions
 {
     public Option<int> Filters { get; } = new("--filters") { Description = "U-Net base filters F (channels F, 2F, 4F, 8F, centre 16F).", DefaultValueFactory = _ => 8 };
     public Option<int> Size { get; } = new("--size") { Description = "Network slice size in pixels (a multiple of 16).", DefaultValueFactory = _ => 64 };
     public Option<double> Spacing { get; } = new("--spacing") { Description = "In-plane pixel spacing of network slices, mm.", DefaultValueFactory = _ => 3.0 };
+    public Option<string> Norm { get; } = new Option<string>("--norm") { Description = "Normalisation after each convolution: batch (the reference design) or instance.", DefaultValueFactory = _ => "batch" }.AcceptOnlyFromAmong("batch", "instance");
     public Option<int> Embedding { get; } = new("--embedding") { Description = "Projection size D (pretraining).", DefaultValueFactory = _ => 128 };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed; the same seed reproduces a CPU run.", DefaultValueFactory = _ => 0 };
     public Option<string> DeviceOpt { get; } = DeviceOption.Create();
@@ -86,13 +97,14 @@ internal sealed class CommonTrainingOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Filters, Size, Spacing, Embedding, Seed, DeviceOpt })
+        foreach (var o in new Option[] { Filters, Norm, Size, Spacing, Embedding, Seed, DeviceOpt })
         {
             cmd.Options.Add(o);
         }
     }
 
-    public UNetOptions Network(ParseResult parse) => new(baseFilters: parse.GetValue(Filters), depth: 4);
+    public UNetOptions Network(ParseResult parse) =>
+        new(baseFilters: parse.GetValue(Filters), depth: 4, norm: parse.GetValue(Norm) == "instance" ? NormKind.Instance : NormKind.Batch);
 
     public PreprocessingOptions Preprocessing(ParseResult parse)
     {

@@ -102,8 +102,23 @@ public sealed record FineTuneOptions
     public AugmentationOptions Augmentation { get; }
 
     /// <summary>Seed.</summary>
-    public int Seed { get; }
+    public int Seed { get; init; }
 
     /// <summary>Steps between loss reports.</summary>
     public int LogInterval { get; }
+
+    /// <summary>
+    /// Multiplies the learning rate of the encoder (the part a pretrained encoder initialises) relative to the decoder,
+    /// in [0, 1]; 1 (the default) trains every layer alike, 0 freezes the encoder. Lower values keep more of a pretrained
+    /// encoder when very few labelled subjects are available.
+    /// </summary>
+    public double EncoderLearningRateScale
+    {
+        get;
+        init
+        {
+            Check.InRange(value, 0, 1, nameof(EncoderLearningRateScale));
+            field = value;
+        }
+    } = 1.0;
 }

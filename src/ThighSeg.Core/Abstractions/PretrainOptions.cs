@@ -94,7 +94,11 @@ public sealed record PretrainOptions
     }
 
     /// <summary>Contrastive method.</summary>
-    public ContrastiveMethod Method { get; }
+    public ContrastiveMethod Method
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Method), value, "Unknown contrastive method.");
+    }
 
     /// <summary>U-Net configuration.</summary>
     public UNetOptions Network { get; }
@@ -136,7 +140,7 @@ public sealed record PretrainOptions
     public AugmentationOptions Augmentation { get; }
 
     /// <summary>Seed.</summary>
-    public int Seed { get; }
+    public int Seed { get; init; }
 
     /// <summary>Steps between loss reports.</summary>
     public int LogInterval { get; }

@@ -282,16 +282,14 @@ public sealed class LabelEfficiencyExperiment
     public static PretrainOptions WithMethod(PretrainOptions o, ContrastiveMethod method)
     {
         ArgumentNullException.ThrowIfNull(o);
-        return new PretrainOptions(method, o.Network, o.EmbeddingDim, o.Epochs, o.StepsPerEpoch, o.BatchSize, o.LearningRate, o.Momentum,
-            o.WeightDecay, o.Temperature, o.BaseTemperature, o.Threshold, o.Partitions, o.Augmentation, o.Seed, o.LogInterval);
+        return o with { Method = method };
     }
 
     /// <summary>Returns <paramref name="o"/> with another seed.</summary>
     public static FineTuneOptions WithSeed(FineTuneOptions o, int seed)
     {
         ArgumentNullException.ThrowIfNull(o);
-        return new FineTuneOptions(o.Network, o.Epochs, o.StepsPerEpoch, o.BatchSize, o.LearningRate, o.MinLearningRate, o.WeightDecay,
-            o.DiceWeight, o.ValidationFraction, o.ValidateEvery, o.Augmentation, seed, o.LogInterval);
+        return o with { Seed = seed };
     }
 
     private int RepeatSeed(int repeat) => unchecked((Options.Seed * 7919) + (repeat * 104729) + 17);

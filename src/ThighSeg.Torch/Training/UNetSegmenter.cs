@@ -134,7 +134,10 @@ public sealed class UNetSegmenter : ISegmenter
                 initDescription = $"{Path.GetFullPath(pretrainedEncoder)} ({init.Training.Method}, {init.Training.Steps} steps)";
             }
             net.to(device);
-            using var optimizer = new AdamOptimizer([new ParameterGroup(net.parameters().ToList())], o.LearningRate, o.WeightDecay);
+            var encoderParameters = net.Encoder.parameters().ToList();
+            var otherParameters = net.parameters().Where(p => !encoderParameters.Any(e => ReferenceEquals(e, p) || e.Handle == p.Handle)).ToList();
+            using var optimizer = new AdamOptimizer(
+                [new ParameterGroup(encoderParameters, o.EncoderLearningRateScale), new ParameterGroup(otherParameters)], o.LearningRate, o.WeightDecay);
             var augmenter = new TensorAugmenter(o.Augmentation);
 
             string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, CheckpointFile);
