@@ -34,7 +34,7 @@ public sealed class TrainingCommandsTests
         Assert.That(Run("synth", "--out", cohort, "--subjects", "4", "--labeled", "2", "--test", "1", "--size", "64").Code, Is.Zero);
         string manifest = Path.Combine(cohort, "manifest.csv");
         string[] pretrain = ["pretrain", "--data", manifest, "--out", pcl, "--epochs", "1", "--steps-per-epoch", "2", "--batch", "4",
-            "--filters", "4", "--size", "32", "--spacing", "6", "--embedding", "8", "--device", "cpu"];
+            "--filters", "4", "--norm", "instance", "--flip", "0", "--size", "32", "--spacing", "6", "--embedding", "8", "--device", "cpu"];
         var p = Run(pretrain);
         Assert.That(p.Code, Is.Zero, p.Err + p.Out);
         Assert.That(p.Out, Does.Contain("pretrained encoder"));
@@ -43,11 +43,14 @@ public sealed class TrainingCommandsTests
         Assert.That(again.Out, Does.Contain("resumed"));
 
         var f = Run("finetune", "--data", manifest, "--labeled", "1", "--init", pcl, "--out", seg, "--epochs", "2", "--steps-per-epoch", "2",
-            "--batch", "4", "--validation", "1", "--device", "cpu");
+            "--batch", "4", "--validation", "1", "--encoder-lr-scale", "0.5", "--device", "cpu");
         Assert.That(f.Code, Is.Zero, f.Err + f.Out);
         var m = ModelArtifact.ReadManifest(seg);
         Assert.That(m.Kind, Is.EqualTo(ModelKind.Segmentation));
         Assert.That(m.Network.BaseFilters, Is.EqualTo(4), "network taken from the pretrained model");
+        Assert.That(m.Network.Norm, Is.EqualTo(ThighSeg.Core.Abstractions.NormKind.Instance));
+        Assert.That(ModelArtifact.ReadManifest(pcl).Training.Options!.ToJsonString(), Does.Contain("\"FlipProbability\":0"));
+        Assert.That(m.Training.Options!.ToJsonString(), Does.Contain("\"EncoderLearningRateScale\":0.5"));
         Assert.That(m.Classes!.Count, Is.EqualTo(14));
         Assert.That(m.Preprocessing!["TargetSize"]!.GetValue<int>(), Is.EqualTo(32));
         Assert.That(File.Exists(Path.Combine(seg, "splits.json")), Is.True);
@@ -70,5 +73,8 @@ public sealed class TrainingCommandsTests
         Assert.That(Run("finetune", "--data", Path.Combine(_dir, "missing.csv"), "--labeled", "1", "--out", _dir).Code, Is.EqualTo(2));
         Assert.That(Run("pretrain", "--data", "x.csv", "--out", _dir, "--method", "byol").Code, Is.EqualTo(2));
         Assert.That(Run("finetune", "--data", "x.csv", "--labeled", "1", "--out", _dir, "--size", "40").Code, Is.EqualTo(2));
+        Assert.That(Run("pretrain", "--data", "x.csv", "--out", _dir, "--norm", "group").Code, Is.EqualTo(2));
+        Assert.That(Run("pretrain", "--data", "x.csv", "--out", _dir, "--flip", "1.5").Code, Is.EqualTo(2));
+        Assert.That(Run("finetune", "--data", "x.csv", "--labeled", "1", "--out", _dir, "--encoder-lr-scale", "2").Code, Is.EqualTo(2));
     }
 }

@@ -180,11 +180,12 @@ internal sealed class TrainingBudget
 
     public PretrainOptions Pretrain(ParseResult p) => Checked(() => new PretrainOptions(
         network: Network(p), embeddingDim: p.GetValue(_common.Embedding), epochs: p.GetValue(_pretrainEpochs), stepsPerEpoch: p.GetValue(_pretrainSteps),
-        batchSize: p.GetValue(_pretrainBatch), threshold: p.GetValue(_threshold), seed: Seed(p), logInterval: 20));
+        batchSize: p.GetValue(_pretrainBatch), threshold: p.GetValue(_threshold), augmentation: _common.Augmentation(p), seed: Seed(p), logInterval: 20));
 
     public FineTuneOptions FineTune(ParseResult p) => Checked(() => new FineTuneOptions(
         network: Network(p), epochs: p.GetValue(_finetuneEpochs), stepsPerEpoch: p.GetValue(_finetuneSteps),
-        batchSize: p.GetValue(_finetuneBatch), learningRate: p.GetValue(_lr), minLearningRate: p.GetValue(_lr) / 100, seed: Seed(p), logInterval: 20)
+        batchSize: p.GetValue(_finetuneBatch), learningRate: p.GetValue(_lr), minLearningRate: p.GetValue(_lr) / 100,
+        augmentation: _common.Augmentation(p), seed: Seed(p), logInterval: 20)
     {
         EncoderLearningRateScale = p.GetValue(_encoderLr),
     });

@@ -55,7 +55,7 @@ internal static class FinetuneCommand
             {
                 int spe = parse.GetValue(steps);
                 options = new FineTuneOptions(network, epochs: parse.GetValue(epochs), stepsPerEpoch: spe == 0 ? null : spe, batchSize: parse.GetValue(batch),
-                    learningRate: parse.GetValue(lr), minLearningRate: Math.Min(1e-5, parse.GetValue(lr)), validationFraction: 0,
+                    learningRate: parse.GetValue(lr), minLearningRate: Math.Min(1e-5, parse.GetValue(lr)), validationFraction: 0, augmentation: common.Augmentation(parse),
                     seed: parse.GetValue(common.Seed), logInterval: 20)
                 {
                     EncoderLearningRateScale = parse.GetValue(encoderLr),

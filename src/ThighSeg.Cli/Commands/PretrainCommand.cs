@@ -46,7 +46,7 @@ internal static class PretrainCommand
             {
                 int spe = parse.GetValue(steps);
                 options = new PretrainOptions(m, common.Network(parse), embeddingDim: parse.GetValue(common.Embedding), epochs: parse.GetValue(epochs),
-                    stepsPerEpoch: spe == 0 ? null : spe, batchSize: parse.GetValue(batch), threshold: parse.GetValue(threshold),
+                    stepsPerEpoch: spe == 0 ? null : spe, batchSize: parse.GetValue(batch), threshold: parse.GetValue(threshold), augmentation: common.Augmentation(parse),
                     seed: parse.GetValue(common.Seed), logInterval: 20);
             }
             catch (ArgumentException ex)
@@ -89,6 +89,7 @@ internal sealed class CommonTrainingOptions
     public Option<int> Size { get; } = new("--size") { Description = "Network slice size in pixels (a multiple of 16).", DefaultValueFactory = _ => 64 };
     public Option<double> Spacing { get; } = new("--spacing") { Description = "In-plane pixel spacing of network slices, mm.", DefaultValueFactory = _ => 3.0 };
     public Option<string> Norm { get; } = new Option<string>("--norm") { Description = "Normalisation after each convolution: batch (the reference design) or instance.", DefaultValueFactory = _ => "batch" }.AcceptOnlyFromAmong("batch", "instance");
+    public Option<double> Flip { get; } = new("--flip") { Description = "Probability of each random flip (left-right, anterior-posterior) in training augmentation; 0 keeps the canonical orientation.", DefaultValueFactory = _ => 0.5 };
     public Option<int> Embedding { get; } = new("--embedding") { Description = "Projection size D (pretraining).", DefaultValueFactory = _ => 128 };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed; the same seed reproduces a CPU run.", DefaultValueFactory = _ => 0 };
     public Option<string> DeviceOpt { get; } = DeviceOption.Create();
@@ -97,7 +98,7 @@ internal sealed class CommonTrainingOptions
 
     public void AddTo(Command cmd)
     {
-        foreach (var o in new Option[] { Filters, Norm, Size, Spacing, Embedding, Seed, DeviceOpt })
+        foreach (var o in new Option[] { Filters, Norm, Size, Spacing, Flip, Embedding, Seed, DeviceOpt })
         {
             cmd.Options.Add(o);
         }
@@ -105,6 +106,9 @@ internal sealed class CommonTrainingOptions
 
     public UNetOptions Network(ParseResult parse) =>
         new(baseFilters: parse.GetValue(Filters), depth: 4, norm: parse.GetValue(Norm) == "instance" ? NormKind.Instance : NormKind.Batch);
+
+    /// <summary>Training augmentation: the reference recipe with the <c>--flip</c> probability.</summary>
+    public AugmentationOptions Augmentation(ParseResult parse) => new(flipProbability: parse.GetValue(Flip));
 
     public PreprocessingOptions Preprocessing(ParseResult parse)
     {
