@@ -142,6 +142,20 @@ public class ContrastiveLossTests
     }
 
     [Test]
+    public void IdenticalEmbeddings_GiveTheCollapseLoss_ThatPretrainResultFlags([Values(4, 16, 32)] int n)
+    {
+        using var scope = NewDisposeScope();
+        var z = ones(2 * n, 8);
+        var p = linspace(0.1, 1.0, n).repeat(2);
+        double loss = ContrastiveLoss.Positional(z, p, 0.1, 0.1, 0.07).item<float>();
+        double collapse = ThighSeg.Core.Abstractions.PretrainResult.CollapseLossFor(n, 0.1, 0.07);
+        Assert.That(loss, Is.EqualTo(collapse).Within(1e-4 * collapse));
+        Assert.That(ThighSeg.Core.Abstractions.PretrainResult.IsCollapsed(loss, collapse), Is.True);
+        Assert.That(ThighSeg.Core.Abstractions.PretrainResult.IsCollapsed(0.9 * collapse, collapse), Is.False);
+        Assert.That(ThighSeg.Core.Abstractions.PretrainResult.IsCollapsed(double.NaN, collapse), Is.False);
+    }
+
+    [Test]
     public void PartitionOf_GivesEqualQuarters_ForDepthMultipleOfFour()
     {
         var parts = Enumerable.Range(0, 12).Select(k => ContrastiveLoss.PartitionOf((k + 1.0) / 12, 4)).ToArray();

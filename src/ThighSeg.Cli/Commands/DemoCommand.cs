@@ -17,7 +17,7 @@ namespace ThighSeg.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    /// <summary>The demo's settings: sized to finish in about 15 minutes on two CPU cores (see docs/demo.md).</summary>
+    /// <summary>The demo's settings: sized to finish well within 15 minutes on two CPU cores (see docs/experiments.md).</summary>
     /// <param name="Unlabeled">Unlabelled phantoms for pretraining.</param>
     /// <param name="Labeled">Labelled train phantoms: the one the model is fine-tuned on plus the validation one(s).</param>
     /// <param name="Test">Held-out test phantoms.</param>
@@ -35,15 +35,16 @@ internal static class DemoCommand
 
         private static DemoSettings Create()
         {
-            // Budgets from the CPU step times in docs/training.md: about 7.5 min of pretraining and 2 x 2 min of
-            // fine-tuning on two cores, plus cohort generation and evaluation.
-            // Instance norm: TorchSharp 0.107's BatchNorm module updates num_batches_tracked with a temporary Scalar that the
-            // GC can free mid-call, which crashed long CPU runs (docs/experiments.md).
+            // Budgets from the CPU step times in docs/training.md: about 3 min of PCL pretraining (method.md's recipe:
+            // batch 32 slices, two views, 1,500 steps) and 2 x 1.5 min of fine-tuning on two idle cores, plus cohort
+            // generation and evaluation: about 7 minutes. No flips (the AugmentationOptions default): they erase the
+            // canonical medial/lateral orientation (docs/training.md). Instance norm: the configuration measured in
+            // docs/experiments.md.
             var network = new UNetOptions(baseFilters: 8, depth: 4, norm: NormKind.Instance);
             return new DemoSettings(
                 Unlabeled: 12, Labeled: 2, Test: 4, Seed: 42, PhantomSize: 160,
                 Preprocessing: new PreprocessingOptions { TargetSize = 64, TargetSpacingMm = 3.0 },
-                Pretrain: new PretrainOptions(network: network, embeddingDim: 128, epochs: 30, stepsPerEpoch: 100, batchSize: 16, threshold: 0.1, seed: 42, logInterval: 20),
+                Pretrain: new PretrainOptions(network: network, embeddingDim: 128, epochs: 15, stepsPerEpoch: 100, batchSize: 32, threshold: 0.1, seed: 42, logInterval: 20),
                 FineTune: new FineTuneOptions(network: network, epochs: 12, stepsPerEpoch: 100, batchSize: 10, learningRate: 3e-3, minLearningRate: 3e-5, seed: 42, logInterval: 20),
                 ValidationCount: 1);
         }
@@ -110,6 +111,7 @@ internal static class DemoCommand
         {
             console.WriteLine($"{name + ":",-12}{path}");
         }
+        ExperimentCommand.WriteWarnings(console, result);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"demo finished in {clock.Elapsed:mm\\:ss}"));
         return CliApp.ExitOk;
     }

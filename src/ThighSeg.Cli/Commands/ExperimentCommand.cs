@@ -82,7 +82,17 @@ internal static class ExperimentCommand
         {
             console.WriteLine($"{name + ":",-12}{path}");
         }
+        WriteWarnings(console, result);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"finished in {TimeSpan.FromSeconds(result.Seconds):hh\\:mm\\:ss} ({result.Runs.Count(r => r.Reused)} of {result.Runs.Count} runs reused)"));
+    }
+
+    /// <summary>Prints the experiment's warnings (for example a collapsed pretraining).</summary>
+    internal static void WriteWarnings(IAnsiConsole console, ExperimentResult result)
+    {
+        foreach (string w in result.Warnings)
+        {
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        }
     }
 
     internal static IReadOnlyList<int> ParseSizes(string text)
@@ -164,7 +174,7 @@ internal sealed class TrainingBudget
     private readonly Option<double> _encoderLr = EncoderLearningRateOption.Create();
     private readonly CommonTrainingOptions _common = CommonTrainingOptions.Create();
     private readonly Option<int> _validation = new("--validation") { Description = "Train subjects held out for model selection.", DefaultValueFactory = _ => 1 };
-    private readonly Option<bool> _tta = new("--tta") { Description = "Flip test-time augmentation when predicting." };
+    private readonly Option<bool> _tta = new("--tta") { Description = "Flip test-time augmentation when predicting (for models trained with --flip > 0)." };
     private readonly Option<bool> _largest = new("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
 
     public void AddTo(Command cmd)

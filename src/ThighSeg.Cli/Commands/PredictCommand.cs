@@ -19,7 +19,7 @@ internal static class PredictCommand
         var model = new Option<string>("--model") { Description = "A fine-tuned model folder (manifest.json + weights).", Required = true };
         var input = new Option<string>("--input") { Description = "A NIfTI file, a DICOM series folder, or a folder of NIfTI files.", Required = true };
         var outDir = new Option<string>("--out") { Description = "Output folder for <subject>.nii.gz label maps and volumes.csv.", Required = true };
-        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation." };
+        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation (for models trained with flips)." };
         var largest = new Option<bool>("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
         var device = DeviceOption.Create();
         var cmd = new Command("predict", "Segment the thigh muscles of NIfTI files or DICOM series with a fine-tuned model; label maps keep the input's geometry.");

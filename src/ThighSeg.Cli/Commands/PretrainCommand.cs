@@ -66,6 +66,11 @@ internal static class PretrainCommand
             var result = pretrainer.Pretrain(stacks, parse.GetValue(outDir)!, CommonTrainingOptions.Reporter(output));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pretrained encoder: {Path.GetFullPath(result.ModelDirectory)} ({result.Steps} steps, final loss {result.FinalLoss:F4}{(result.Resumed ? ", resumed" : "")})"));
+            if (result.LikelyCollapsed)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"warning: the pretraining collapsed (final loss {result.FinalLoss:F3} = {result.CollapseLoss:F3}, the loss of identical embeddings); the encoder learned nothing useful. Try --norm batch or another --seed."));
+            }
             return CliApp.ExitOk;
         });
         return cmd;
@@ -89,7 +94,7 @@ internal sealed class CommonTrainingOptions
     public Option<int> Size { get; } = new("--size") { Description = "Network slice size in pixels (a multiple of 16).", DefaultValueFactory = _ => 64 };
     public Option<double> Spacing { get; } = new("--spacing") { Description = "In-plane pixel spacing of network slices, mm.", DefaultValueFactory = _ => 3.0 };
     public Option<string> Norm { get; } = new Option<string>("--norm") { Description = "Normalisation after each convolution: batch (the reference design) or instance.", DefaultValueFactory = _ => "batch" }.AcceptOnlyFromAmong("batch", "instance");
-    public Option<double> Flip { get; } = new("--flip") { Description = "Probability of each random flip (left-right, anterior-posterior) in training augmentation; 0 keeps the canonical orientation.", DefaultValueFactory = _ => 0.5 };
+    public Option<double> Flip { get; } = new("--flip") { Description = "Probability of each random flip (left-right, anterior-posterior) in training augmentation; 0 keeps the canonical orientation.", DefaultValueFactory = _ => new AugmentationOptions().FlipProbability };
     public Option<int> Embedding { get; } = new("--embedding") { Description = "Projection size D (pretraining).", DefaultValueFactory = _ => 128 };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed; the same seed reproduces a CPU run.", DefaultValueFactory = _ => 0 };
     public Option<string> DeviceOpt { get; } = DeviceOption.Create();

@@ -65,7 +65,11 @@ public sealed record ExperimentResult(
     IReadOnlyList<ExperimentSummaryRow> Summary,
     IReadOnlyList<ExperimentComparison> Comparisons,
     IReadOnlyDictionary<string, string> Files,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>Problems worth the user's attention that did not stop the experiment (e.g. a collapsed pretraining).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Progress of an experiment: the current stage and, while training, the training progress.</summary>
 /// <param name="Stage">What is happening (e.g. <c>pretrain pcl</c>, <c>finetune pcl S=1 repeat 0</c>, <c>predict</c>).</param>

@@ -101,6 +101,7 @@ public sealed class LabelEfficiencyExperiment
         int total = pretrainMethods.Count + (o.Methods.Count * o.Sizes.Count * o.Repeats);
         int completed = 0;
         var timings = new JsonObject();
+        var warnings = new List<string>();
 
         // 1. Pretraining, once per self-supervised method.
         var encoders = new Dictionary<InitMethod, string>();
@@ -124,8 +125,19 @@ public sealed class LabelEfficiencyExperiment
                 var watch = Stopwatch.StartNew();
                 var pretrainer = new ContrastivePretrainer(WithMethod(o.Pretrain, method.Contrastive()!.Value), o.Device);
                 var result = pretrainer.Pretrain(stacks, dir, Forward(progress, stage, completed, total), cancellationToken);
-                MarkDone(dir, fingerprint, new JsonObject { ["steps"] = result.Steps, ["final_loss"] = Finite(result.FinalLoss), ["seconds"] = watch.Elapsed.TotalSeconds });
+                MarkDone(dir, fingerprint, new JsonObject
+                {
+                    ["steps"] = result.Steps,
+                    ["final_loss"] = Finite(result.FinalLoss),
+                    ["collapse_loss"] = Finite(result.CollapseLoss),
+                    ["seconds"] = watch.Elapsed.TotalSeconds,
+                });
                 timings[$"pretrain_{method.Name()}_s"] = watch.Elapsed.TotalSeconds;
+            }
+            if (PretrainingCollapsed(dir) is { } loss)
+            {
+                warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{method.Name()} pretraining collapsed: its final loss {loss:F3} is the loss of identical embeddings, so the encoder learned nothing useful. Try --norm batch or another seed."));
             }
             completed++;
         }
@@ -213,8 +225,8 @@ public sealed class LabelEfficiencyExperiment
             files["montage"] = Path.Combine(output, "montage.png");
             Core.Imaging.PngEncoder.WriteRgb(files["montage"], montage.Width, montage.Height, montage.Rgb);
         }
-        AtomicFile.WriteAllText(files["provenance"], Provenance(dataset, runs, timings, clock.Elapsed.TotalSeconds).ToJsonString(JsonOptions));
-        return new ExperimentResult(output, runs, summary, comparisons, files, clock.Elapsed.TotalSeconds);
+        AtomicFile.WriteAllText(files["provenance"], Provenance(dataset, runs, timings, warnings, clock.Elapsed.TotalSeconds).ToJsonString(JsonOptions));
+        return new ExperimentResult(output, runs, summary, comparisons, files, clock.Elapsed.TotalSeconds) { Warnings = warnings };
     }
 
     /// <summary>Mean and SD over test subjects of Dice, HD95 and ASSD per method and size, overall and per label.</summary>
@@ -378,6 +390,20 @@ public sealed class LabelEfficiencyExperiment
         }
     }
 
+    /// <summary>The final loss of a finished pretraining in <paramref name="dir"/> when it equals the collapse loss; else null.</summary>
+    private static double? PretrainingCollapsed(string dir)
+    {
+        string path = Path.Combine(dir, DoneFile);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        var node = JsonNode.Parse(File.ReadAllText(path));
+        double loss = node?["final_loss"]?.GetValue<double>() ?? double.NaN;
+        double collapse = node?["collapse_loss"]?.GetValue<double>() ?? double.NaN;
+        return PretrainResult.IsCollapsed(loss, collapse) ? loss : null;
+    }
+
     private static void MarkDone(string dir, string fingerprint, JsonObject details)
     {
         details["fingerprint"] = fingerprint;
@@ -405,7 +431,7 @@ public sealed class LabelEfficiencyExperiment
     private static void WriteRun(string dir, string fingerprint, RunResult run) =>
         MarkDone(dir, fingerprint, new JsonObject { ["run"] = JsonSerializer.SerializeToNode(run, JsonOptions) });
 
-    private JsonObject Provenance(Dataset dataset, IReadOnlyList<RunResult> runs, JsonObject timings, double seconds)
+    private JsonObject Provenance(Dataset dataset, IReadOnlyList<RunResult> runs, JsonObject timings, IReadOnlyList<string> warnings, double seconds)
     {
         var backend = TorchBackend.Describe(Options.Device);
         return new JsonObject
@@ -432,6 +458,7 @@ public sealed class LabelEfficiencyExperiment
                 ["seconds"] = r.Seconds,
                 ["reused"] = r.Reused,
             })]),
+            ["warnings"] = new JsonArray([.. warnings.Select(w => (JsonNode)w)]),
             ["seconds_this_invocation"] = seconds,
         };
     }

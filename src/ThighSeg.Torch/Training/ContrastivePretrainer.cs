@@ -143,7 +143,9 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
                 null),
             "encoder.bin");
         ModelArtifact.Write(outputDirectory, manifest, net.Encoder);
-        return new PretrainResult(outputDirectory, step, history.LastOrDefault(double.NaN), history, resumed);
+        int slicesPerBatch = Math.Min(o.BatchSize, sampler.SliceCount);
+        return new PretrainResult(outputDirectory, step, history.LastOrDefault(double.NaN), history, resumed,
+            PretrainResult.CollapseLossFor(slicesPerBatch, o.Temperature, o.BaseTemperature));
     }
 }
 
