@@ -42,7 +42,7 @@ public static class StepTimes
     {
         Device device = TorchBackend.Resolve(ComputeDevice.Cpu);
         using var net = new UNet2d(new UNetOptions(8, 4), 9, 1).to(device);
-        using var opt = optim.Adam(net.parameters(), 1e-3);
+        using var opt = new AdamOptimizer([new ParameterGroup(net.parameters().ToList())], 1e-3);
         var aug = new TensorAugmenter(new AugmentationOptions());
         var stack = Stack(64, 10, 2);
         var lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
@@ -56,9 +56,9 @@ public static class StepTimes
             using (var scope = NewDisposeScope())
             {
                 var loss = FineTuneStep.Loss(net, aug, slices, lookup, 1.0, device, rng);
-                opt.zero_grad();
+                opt.ZeroGrad();
                 loss.backward();
-                opt.step();
+                opt.Step();
             }
             if (i == 1 || i % 100 == 0)
             {
@@ -85,7 +85,7 @@ public static class StepTimes
     {
         var o = new PretrainOptions(network: new UNetOptions(f, 4), embeddingDim: 128, batchSize: batch, seed: 1);
         using var net = new ContrastiveNetwork(o.Network, o.EmbeddingDim, 1).to(device);
-        using var opt = optim.SGD(net.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-5);
+        using var opt = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], 0.01, 0.9, 1e-5);
         var aug = new TensorAugmenter(o.Augmentation);
         var stack = Stack(size, batch, 1);
         var slices = Enumerable.Range(0, batch).Select(k => new PositionalSlice(stack, k)).ToArray();
@@ -94,16 +94,16 @@ public static class StepTimes
         {
             using var scope = NewDisposeScope();
             var loss = PretrainStep.Loss(net, aug, slices, o, device, rng);
-            opt.zero_grad();
+            opt.ZeroGrad();
             loss.backward();
-            opt.step();
+            opt.Step();
         }, device);
     }
 
     public static (double Wall, double Cpu) FineTune(Device device, int f, int size, int batch, int steps)
     {
         using var net = new UNet2d(new UNetOptions(f, 4), 9, 1).to(device);
-        using var opt = optim.Adam(net.parameters(), 1e-3);
+        using var opt = new AdamOptimizer([new ParameterGroup(net.parameters().ToList())], 1e-3);
         var aug = new TensorAugmenter(new AugmentationOptions());
         var stack = Stack(size, batch, 2);
         var lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
@@ -113,9 +113,9 @@ public static class StepTimes
         {
             using var scope = NewDisposeScope();
             var loss = FineTuneStep.Loss(net, aug, slices, lookup, 1.0, device, rng);
-            opt.zero_grad();
+            opt.ZeroGrad();
             loss.backward();
-            opt.step();
+            opt.Step();
         }, device);
     }
 

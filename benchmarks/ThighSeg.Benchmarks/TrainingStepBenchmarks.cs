@@ -29,9 +29,9 @@ public class TrainingStepBenchmarks
 {
     private Device? _device;
     private ContrastiveNetwork? _cnet;
-    private optim.Optimizer? _sgd;
+    private ParameterOptimizer? _sgd;
     private UNet2d? _unet;
-    private optim.Optimizer? _adam;
+    private ParameterOptimizer? _adam;
     private PositionalSlice[] _pretrainBatch = [];
     private PositionalSlice[] _fineTuneBatch = [];
     private LabelLookup? _lookup;
@@ -62,9 +62,9 @@ public class TrainingStepBenchmarks
         _device = TorchBackend.Resolve(Case.Device);
         _pretrain = new PretrainOptions(network: new UNetOptions(Case.Filters, 4), embeddingDim: 128, batchSize: Case.PretrainBatch);
         _cnet = new ContrastiveNetwork(_pretrain.Network, _pretrain.EmbeddingDim, 1).to(_device);
-        _sgd = optim.SGD(_cnet.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-5);
+        _sgd = new SgdOptimizer([new ParameterGroup(_cnet.parameters().ToList())], 0.01, 0.9, 1e-5);
         _unet = new UNet2d(_pretrain.Network, 9, 1).to(_device);
-        _adam = optim.Adam(_unet.parameters(), 1e-3);
+        _adam = new AdamOptimizer([new ParameterGroup(_unet.parameters().ToList())], 1e-3);
         int depth = Math.Max(Case.PretrainBatch, Case.FineTuneBatch);
         SliceStack stack = StepTimes.Stack(Case.Size, depth, 1);
         _pretrainBatch = Enumerable.Range(0, Case.PretrainBatch).Select(k => new PositionalSlice(stack, k)).ToArray();
@@ -77,9 +77,9 @@ public class TrainingStepBenchmarks
     {
         using var scope = NewDisposeScope();
         var loss = PretrainStep.Loss(_cnet!, _augmenter, _pretrainBatch, _pretrain, _device!, _rng);
-        _sgd!.zero_grad();
+        _sgd!.ZeroGrad();
         loss.backward();
-        _sgd.step();
+        _sgd.Step();
         Sync();
     }
 
@@ -88,9 +88,9 @@ public class TrainingStepBenchmarks
     {
         using var scope = NewDisposeScope();
         var loss = FineTuneStep.Loss(_unet!, _augmenter, _fineTuneBatch, _lookup!, 1.0, _device!, _rng);
-        _adam!.zero_grad();
+        _adam!.ZeroGrad();
         loss.backward();
-        _adam.step();
+        _adam.Step();
         Sync();
     }
 

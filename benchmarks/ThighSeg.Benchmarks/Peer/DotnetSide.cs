@@ -45,7 +45,7 @@ internal sealed class DotnetCase : IDisposable
     private readonly Device _device;
     private readonly PeerVariant _variant;
     private nn.Module? _module;
-    private optim.Optimizer? _optimizer;
+    private ParameterOptimizer? _optimizer;
     private Tensor? _input;
     private Tensor? _target;
     private Tensor? _positions;
@@ -118,9 +118,9 @@ internal sealed class DotnetCase : IDisposable
         var check = Check(dir);
         _optimizer = c.Kind switch
         {
-            "unet-train" => optim.Adam(_module!.parameters(), 1e-3),
-            "finetune" => optim.Adam(_module!.parameters(), 1e-3, weight_decay: 1e-5),
-            "pretrain" => optim.SGD(_module!.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-5),
+            "unet-train" => new AdamOptimizer([new ParameterGroup(_module!.parameters().ToList())], 1e-3),
+            "finetune" => new AdamOptimizer([new ParameterGroup(_module!.parameters().ToList())], 1e-3, 1e-5),
+            "pretrain" => new SgdOptimizer([new ParameterGroup(_module!.parameters().ToList())], 0.01, 0.9, 1e-5),
             _ => null,
         };
         return check;
@@ -217,10 +217,10 @@ internal sealed class DotnetCase : IDisposable
             l.backward();
             return;
         }
-        _optimizer!.zero_grad();
+        _optimizer!.ZeroGrad();
         var (_, loss) = Forward();
         loss.backward();
-        _optimizer.step();
+        _optimizer.Step();
     }
 
     /// <summary>

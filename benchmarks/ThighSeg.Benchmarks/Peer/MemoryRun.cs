@@ -49,7 +49,7 @@ public static class MemoryRun
         var augmenter = new TensorAugmenter(new AugmentationOptions());
 
         using (var net = new UNet2d(options, 9, 1).to(device))
-        using (var adam = optim.Adam(net.parameters(), 1e-3))
+        using (var adam = new AdamOptimizer([new ParameterGroup(net.parameters().ToList())], 1e-3))
         {
             var lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
             ok &= Phase("fine-tune", steps, output, device, i =>
@@ -57,23 +57,23 @@ public static class MemoryRun
                 using var scope = NewDisposeScope();
                 var batch = slices.Skip(i % 4 * 4).Take(4).ToArray();
                 var loss = FineTuneStep.Loss(net, augmenter, batch, lookup, 1.0, device, rng);
-                adam.zero_grad();
+                adam.ZeroGrad();
                 loss.backward();
-                adam.step();
+                adam.Step();
             });
         }
         var po = new PretrainOptions(network: options, embeddingDim: 32, batchSize: 4, seed: 1);
         using (var cnet = new ContrastiveNetwork(options, 32, 1).to(device))
-        using (var sgd = optim.SGD(cnet.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-5))
+        using (var sgd = new SgdOptimizer([new ParameterGroup(cnet.parameters().ToList())], 0.01, 0.9, 1e-5))
         {
             ok &= Phase("pretrain", steps, output, device, i =>
             {
                 using var scope = NewDisposeScope();
                 var batch = slices.Skip(i % 4 * 4).Take(4).ToArray();
                 var loss = PretrainStep.Loss(cnet, augmenter, batch, po, device, rng);
-                sgd.zero_grad();
+                sgd.ZeroGrad();
                 loss.backward();
-                sgd.step();
+                sgd.Step();
             });
         }
         output.WriteLine(ok ? "// memory flat: yes" : "// memory flat: NO (see above)");
