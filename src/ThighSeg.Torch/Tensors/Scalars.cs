@@ -13,16 +13,15 @@ namespace ThighSeg.Torch.Tensors;
 /// that nothing references once its native handle has been read. If a garbage collection runs while libtorch still
 /// reads that handle (any thread may trigger one), the finaliser frees the scalar under libtorch's feet: the run dies
 /// with "Expected false to be true ... toFloat" or "argument alpha must not be a floating point number" after hundreds
-/// or thousands of steps. The same happens for the hidden <c>alpha = 1</c> of <c>Tensor + Tensor</c>, <c>add</c> and
-/// <c>sub</c>. Cached scalars are never finalised; values are keyed by their bit pattern and the set of distinct
+/// or thousands of steps. The same happens for the hidden <c>alpha = 1</c> of <c>Tensor + Tensor</c> and of the
+/// one-argument <c>add</c>/<c>add_</c> (TorchSharp's tensor <c>sub</c> has no scalar). Cached scalars are never finalised; values are keyed by their bit pattern and the set of distinct
 /// values is small (constants and option values), so the cache stays tiny. See docs/training.md.
 /// </remarks>
 internal static class Scalars
 {
     private static readonly ConcurrentDictionary<long, Scalar> Doubles = new();
-    private static readonly ConcurrentDictionary<long, Scalar> Longs = new();
 
-    /// <summary>The integer 1 (the <c>alpha</c> of a plain tensor addition or subtraction).</summary>
+    /// <summary>The integer 1 (the <c>alpha</c> of a plain tensor addition).</summary>
     public static readonly Scalar One = 1L.ToScalar();
 
     /// <summary>The integer 0.</summary>
@@ -33,15 +32,12 @@ internal static class Scalars
 
     /// <summary>A cached double scalar for <paramref name="value"/>.</summary>
     public static Scalar Of(double value) => Doubles.GetOrAdd(BitConverter.DoubleToInt64Bits(value), static (_, v) => v.ToScalar(), value);
-
-    /// <summary>A cached integer scalar for <paramref name="value"/>.</summary>
-    public static Scalar OfInt(long value) => Longs.GetOrAdd(value, static v => v.ToScalar());
 }
 
 /// <summary>
 /// Element-wise tensor arithmetic that passes every scalar explicitly (see <see cref="Scalars"/>). Use these instead of
-/// the <c>+</c>, <c>-</c>, <c>*</c> operators and the one-argument <c>add</c>/<c>sub</c> overloads on training and
-/// inference paths.
+/// the <c>+</c> operator, the one-argument <c>add</c>/<c>add_</c> overloads and any operator or method taking a
+/// <c>double</c> on training and inference paths (tensor <c>-</c>, <c>*</c> and <c>/</c> take no scalar and are safe).
 /// </summary>
 internal static class SafeOps
 {
