@@ -77,7 +77,6 @@ internal static class PretrainCommand
     }
 }
 
-/// <summary>Options and helpers shared by <c>pretrain</c> and <c>finetune</c>.</summary>
 /// <summary>The <c>--encoder-lr-scale</c> option of the fine-tuning verbs.</summary>
 internal static class EncoderLearningRateOption
 {
@@ -88,6 +87,7 @@ internal static class EncoderLearningRateOption
     };
 }
 
+/// <summary>Options and helpers shared by <c>pretrain</c> and <c>finetune</c>.</summary>
 internal sealed class CommonTrainingOptions
 {
     public Option<int> Filters { get; } = new("--filters") { Description = "U-Net base filters F (channels F, 2F, 4F, 8F, centre 16F).", DefaultValueFactory = _ => 8 };
