@@ -4,8 +4,9 @@ namespace ThighSeg.Core.Abstractions;
 /// Random in-plane augmentation of training slices (the reference recipe, except flips): optional independent
 /// left-right and up-down flips (off by default, see <see cref="FlipProbability"/>); with probability
 /// <see cref="SpatialProbability"/> a spatial transform (rotation, isotropic scaling, elastic deformation), otherwise
-/// a random crop (zoom into a random window, resampled back to the slice size). Intensity changes are off by default. Images are resampled bilinearly, labels with nearest neighbour, with the same
-/// geometric transform. Immutable; validated at construction.
+/// a random crop (zoom into a random window, resampled back to the slice size). Intensity changes are off by default.
+/// Images are resampled bilinearly, labels with nearest neighbour, with the same geometric transform. Immutable;
+/// validated at construction.
 /// </summary>
 public sealed record AugmentationOptions
 {
