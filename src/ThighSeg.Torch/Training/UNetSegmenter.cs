@@ -135,7 +135,8 @@ public sealed class UNetSegmenter : ISegmenter
             }
             net.to(device);
             var encoderParameters = net.Encoder.parameters().ToList();
-            var otherParameters = net.parameters().Where(p => !encoderParameters.Any(e => ReferenceEquals(e, p) || e.Handle == p.Handle)).ToList();
+            var encoderHandles = encoderParameters.Select(p => p.Handle).ToHashSet();
+            var otherParameters = net.parameters().Where(p => !encoderHandles.Contains(p.Handle)).ToList();
             using var optimizer = new AdamOptimizer(
                 [new ParameterGroup(encoderParameters, o.EncoderLearningRateScale), new ParameterGroup(otherParameters)], o.LearningRate, o.WeightDecay);
             var augmenter = new TensorAugmenter(o.Augmentation);
