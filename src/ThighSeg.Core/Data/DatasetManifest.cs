@@ -198,8 +198,7 @@ public sealed class DatasetManifest
         return rel.StartsWith("..", StringComparison.Ordinal) || System.IO.Path.IsPathRooted(rel) ? abs : rel.Replace('\\', '/');
     }
 
-    private static string Csv(string s) =>
-        s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    private static string Csv(string s) => Tables.CsvWriter.Escape(s);
 
     private static List<string> SplitCsv(string line, string file, int lineNo)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ThighSeg.Core.Tables;
 
 namespace ThighSeg.Core.Metrics;
 
@@ -63,11 +64,11 @@ public static class MetricCsv
 
     /// <summary>Writes <see cref="FormatRows"/> to <paramref name="path"/> atomically (creating its folder).</summary>
     /// <exception cref="IOException">The file cannot be written; an existing file is left untouched.</exception>
-    public static void WriteRows(string path, IEnumerable<SubjectMetrics> rows) => WriteAtomically(path, FormatRows(rows));
+    public static void WriteRows(string path, IEnumerable<SubjectMetrics> rows) => AtomicFile.WriteAllText(path, FormatRows(rows));
 
     /// <summary>Writes <see cref="FormatSummary"/> to <paramref name="path"/> atomically (creating its folder).</summary>
     /// <exception cref="IOException">The file cannot be written; an existing file is left untouched.</exception>
-    public static void WriteSummary(string path, IEnumerable<MetricSummary> summary) => WriteAtomically(path, FormatSummary(summary));
+    public static void WriteSummary(string path, IEnumerable<MetricSummary> summary) => AtomicFile.WriteAllText(path, FormatSummary(summary));
 
     /// <summary>
     /// A fixed-width text table of a summary for terminals: one line per label (overall last), columns
@@ -122,28 +123,6 @@ public static class MetricCsv
         _ => throw new ArgumentOutOfRangeException(nameof(presence), presence, "Unknown presence."),
     };
 
-    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to a temporary file beside <paramref name="path"/>, then renames it over <paramref name="path"/>.</summary>
-    internal static void WriteAtomically(string path, string text)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temp, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
-
     private static string Cell(MetricStatistic s)
     {
         string text = double.IsNaN(s.Mean) ? "NaN" : s.Mean.ToString("0.000", CultureInfo.InvariantCulture);
@@ -162,23 +141,5 @@ public static class MetricCsv
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static void AppendLine(StringBuilder sb, IEnumerable<string> cells)
-    {
-        bool first = true;
-        foreach (var cell in cells)
-        {
-            if (!first)
-            {
-                sb.Append(',');
-            }
-            first = false;
-            sb.Append(Escape(cell));
-        }
-        sb.Append('\n');
-    }
-
-    private static string Escape(string cell) =>
-        cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (cell.Length > 0 && (cell[0] == ' ' || cell[^1] == ' '))
-            ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
-            : cell;
+    private static void AppendLine(StringBuilder sb, IEnumerable<string> cells) => sb.Append(CsvWriter.Line(cells));
 }
