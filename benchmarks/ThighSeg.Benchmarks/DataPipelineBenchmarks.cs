@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace ThighSeg.Benchmarks;
 
 /// <summary>
-/// The CPU data pipeline as the trainers run it, without the network: the seeded <see cref="SliceSampler"/> over 8
+/// The CPU data pipeline as the trainers run it, without the network: the seeded <see cref="PositionalSliceSampler"/> over 8
 /// stacks of 48 slices, <see cref="TensorBridge"/> gathering (images, and labels mapped to class indices for
 /// fine-tuning) and <see cref="TensorAugmenter"/> (reference recipe, on the CPU device). Reported per delivered slice
 /// (OperationsPerInvoke), so slices per second = 1e9 / Mean(ns). Pretraining delivers two augmented views per slice.
@@ -19,7 +19,7 @@ namespace ThighSeg.Benchmarks;
 public class DataPipelineBenchmarks
 {
     private const int Batches = 4;
-    private SliceSampler? _sampler;
+    private PositionalSliceSampler? _sampler;
     private LabelLookup? _lookup;
     private TensorAugmenter? _augmenter;
     private Random _rng = new(1);
@@ -42,7 +42,7 @@ public class DataPipelineBenchmarks
     {
         BenchmarkHost.ConfigureThreads();
         var stacks = Enumerable.Range(0, 8).Select(i => StepTimes.Stack(Size, 48, 10 + i)).ToList();
-        _sampler = new SliceSampler(stacks);
+        _sampler = PositionalSliceSampler.ForStacks(stacks, seed: 1, requireLabels: false);
         _lookup = new LabelLookup(LabelMap.Generic(Enumerable.Range(0, 9)));
         _augmenter = new TensorAugmenter(Augment ? new AugmentationOptions() : AugmentationOptions.None);
         _rng = new Random(1);
@@ -52,7 +52,7 @@ public class DataPipelineBenchmarks
     public long FineTuneBatches()
     {
         long sum = 0;
-        foreach (var batch in _sampler!.Epoch(1, _epoch++, Batch, Batches))
+        foreach (var batch in _sampler!.Batches(_epoch++, Batch, Batches))
         {
             using var scope = NewDisposeScope();
             Tensor images = TensorBridge.Images(batch, CPU);
@@ -67,7 +67,7 @@ public class DataPipelineBenchmarks
     public long PretrainBatches()
     {
         long sum = 0;
-        foreach (var batch in _sampler!.Epoch(2, _epoch++, Batch, Batches))
+        foreach (var batch in _sampler!.Batches(_epoch++, Batch, Batches))
         {
             using var scope = NewDisposeScope();
             Tensor images = TensorBridge.Images(batch, CPU);

@@ -55,7 +55,7 @@ public static class StepTimes
         {
             using (var scope = NewDisposeScope())
             {
-                var loss = FineTuneStep.Loss(net, aug, slices, lookup, 1.0, device, rng);
+                var loss = new SegmentationObjective(net, opt, aug, lookup, 1.0, device).Loss(slices, rng);
                 opt.ZeroGrad();
                 loss.backward();
                 opt.Step();
@@ -83,7 +83,7 @@ public static class StepTimes
 
     public static (double Wall, double Cpu) Pretrain(Device device, int f, int size, int batch, int steps)
     {
-        var o = new PretrainOptions(network: new UNetOptions(f, 4), embeddingDim: 128, batchSize: batch, seed: 1);
+        var o = new PretrainOptions { Network = new UNetOptions(f, 4), EmbeddingDim = 128, Schedule = new TrainingSchedule { Epochs = 300, StepsPerEpoch = null, BatchSize = batch, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } };
         using var net = new ContrastiveNetwork(o.Network, o.EmbeddingDim, 1).to(device);
         using var opt = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], 0.01, 0.9, 1e-5);
         var aug = new TensorAugmenter(o.Augmentation);
@@ -93,7 +93,7 @@ public static class StepTimes
         return Time(steps, () =>
         {
             using var scope = NewDisposeScope();
-            var loss = PretrainStep.Loss(net, aug, slices, o, device, rng);
+            var loss = new ContrastiveObjective(net, opt, aug, o, device).Loss(slices, rng);
             opt.ZeroGrad();
             loss.backward();
             opt.Step();
@@ -112,7 +112,7 @@ public static class StepTimes
         return Time(steps, () =>
         {
             using var scope = NewDisposeScope();
-            var loss = FineTuneStep.Loss(net, aug, slices, lookup, 1.0, device, rng);
+            var loss = new SegmentationObjective(net, opt, aug, lookup, 1.0, device).Loss(slices, rng);
             opt.ZeroGrad();
             loss.backward();
             opt.Step();

@@ -35,7 +35,7 @@ public class TrainingStepBenchmarks
     private PositionalSlice[] _pretrainBatch = [];
     private PositionalSlice[] _fineTuneBatch = [];
     private LabelLookup? _lookup;
-    private PretrainOptions _pretrain = new(network: new UNetOptions(16, 4), embeddingDim: 128, batchSize: 16);
+    private PretrainOptions _pretrain = new() { Network = new UNetOptions(16, 4), EmbeddingDim = 128, Schedule = PretrainOptions.DefaultSchedule with { BatchSize = 16 } };
     private readonly TensorAugmenter _augmenter = new(new AugmentationOptions());
     private readonly Random _rng = new(1);
 
@@ -60,7 +60,7 @@ public class TrainingStepBenchmarks
     {
         BenchmarkHost.ConfigureThreads();
         _device = TorchBackend.Resolve(Case.Device);
-        _pretrain = new PretrainOptions(network: new UNetOptions(Case.Filters, 4), embeddingDim: 128, batchSize: Case.PretrainBatch);
+        _pretrain = new PretrainOptions { Network = new UNetOptions(Case.Filters, 4), EmbeddingDim = 128, Schedule = new TrainingSchedule { Epochs = 300, StepsPerEpoch = null, BatchSize = Case.PretrainBatch, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } };
         _cnet = new ContrastiveNetwork(_pretrain.Network, _pretrain.EmbeddingDim, 1).to(_device);
         _sgd = new SgdOptimizer([new ParameterGroup(_cnet.parameters().ToList())], 0.01, 0.9, 1e-5);
         _unet = new UNet2d(_pretrain.Network, 9, 1).to(_device);
@@ -76,7 +76,7 @@ public class TrainingStepBenchmarks
     public void PretrainStepCase()
     {
         using var scope = NewDisposeScope();
-        var loss = PretrainStep.Loss(_cnet!, _augmenter, _pretrainBatch, _pretrain, _device!, _rng);
+        var loss = new ContrastiveObjective(_cnet!, _sgd!, _augmenter, _pretrain, _device!).Loss(_pretrainBatch, _rng);
         _sgd!.ZeroGrad();
         loss.backward();
         _sgd.Step();
@@ -87,7 +87,7 @@ public class TrainingStepBenchmarks
     public void FineTuneStepCase()
     {
         using var scope = NewDisposeScope();
-        var loss = FineTuneStep.Loss(_unet!, _augmenter, _fineTuneBatch, _lookup!, 1.0, _device!, _rng);
+        var loss = new SegmentationObjective(_unet!, _adam!, _augmenter, _lookup!, 1.0, _device!).Loss(_fineTuneBatch, _rng);
         _adam!.ZeroGrad();
         loss.backward();
         _adam.Step();

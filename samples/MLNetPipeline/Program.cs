@@ -49,7 +49,7 @@ var preprocessing = new PreprocessingOptions { TargetSize = quick ? 32 : 64, Tar
 // 1. Pretrain an encoder (PCL) on the image column; labels are not used.
 using var encoder = mlContext.ThighSeg().PretrainEncoder(new EncoderPretrainingEstimator.Options
 {
-    Pretrain = new PretrainOptions(ContrastiveMethod.Pcl, network, embeddingDim: 32, epochs: quick ? 2 : 5, stepsPerEpoch: quick ? 2 : 10, batchSize: 16),
+    Pretrain = new PretrainOptions { Method = ContrastiveMethod.Pcl, Network = network, EmbeddingDim = 32, Schedule = new TrainingSchedule { Epochs = quick ? 2 : 5, StepsPerEpoch = quick ? 2 : 10, BatchSize = 16, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
     Preprocessing = preprocessing,
 }).Fit(trainData);
 
@@ -57,8 +57,7 @@ using var encoder = mlContext.ThighSeg().PretrainEncoder(new EncoderPretrainingE
 var estimator = mlContext.ThighSeg().Segmentation(new SegmentationEstimator.Options
 {
     PretrainedEncoderDirectory = encoder.ModelDirectory,
-    FineTune = new FineTuneOptions(network, epochs: quick ? 2 : 60, stepsPerEpoch: quick ? 3 : 10, batchSize: 8, learningRate: 1e-2, minLearningRate: 1e-4,
-        validationFraction: 0, augmentation: new AugmentationOptions(elasticProbability: 0)),
+    FineTune = new FineTuneOptions { Network = network, ValidationFraction = 0, Augmentation = new AugmentationOptions(elasticProbability: 0), Schedule = new TrainingSchedule { Epochs = quick ? 2 : 60, StepsPerEpoch = quick ? 3 : 10, BatchSize = 8, LearningRate = 1e-2, MinLearningRate = 1e-4, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
     Preprocessing = preprocessing,
     OutputDirectory = Path.Combine(work, "predictions"),
 });

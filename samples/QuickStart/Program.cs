@@ -35,14 +35,12 @@ var network = new UNetOptions(baseFilters: quick ? 4 : 8, depth: 3);
 
 // 3. Positional contrastive pretraining of the encoder on the unlabelled slices.
 string encoderDir = Path.Combine(Path.GetTempPath(), "thighseg-quickstart", Guid.NewGuid().ToString("N"));
-var pretrainer = new ContrastivePretrainer(new PretrainOptions(ContrastiveMethod.Pcl, network, embeddingDim: 32,
-    epochs: quick ? 2 : 5, stepsPerEpoch: quick ? 2 : 10, batchSize: 16, threshold: 0.1, seed: 1), device);
+var pretrainer = new ContrastivePretrainer(new PretrainOptions { Method = ContrastiveMethod.Pcl, Network = network, EmbeddingDim = 32, Threshold = 0.1, Schedule = new TrainingSchedule { Epochs = quick ? 2 : 5, StepsPerEpoch = quick ? 2 : 10, BatchSize = 16, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } }, device);
 var pretrained = pretrainer.Pretrain(unlabelledStacks, encoderDir);
 Console.WriteLine($"Pretrained: {pretrained.Steps} steps, loss {pretrained.LossHistory[0]:F3} -> {pretrained.FinalLoss:F3}");
 
 // 4. Fine-tuning on the labelled subjects, starting from the pretrained encoder.
-var segmenter = new UNetSegmenter(new FineTuneOptions(network, epochs: quick ? 2 : 60, stepsPerEpoch: quick ? 3 : 10, batchSize: 8,
-    learningRate: 1e-2, minLearningRate: 1e-4, validationFraction: 0, augmentation: new AugmentationOptions(elasticProbability: 0), seed: 1), device);
+var segmenter = new UNetSegmenter(new FineTuneOptions { Network = network, ValidationFraction = 0, Augmentation = new AugmentationOptions(elasticProbability: 0), Schedule = new TrainingSchedule { Epochs = quick ? 2 : 60, StepsPerEpoch = quick ? 3 : 10, BatchSize = 8, LearningRate = 1e-2, MinLearningRate = 1e-4, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } }, device);
 var fineTuned = segmenter.FineTune(labelledStacks, pretrainedEncoder: encoderDir);
 using var model = fineTuned.Model;
 Console.WriteLine($"Fine-tuned: loss {fineTuned.LossHistory[0]:F3} -> {fineTuned.LossHistory[^1]:F3}; {model.Classes.Count - 1} muscles");

@@ -52,7 +52,14 @@ internal static class CliApp
         {
             foreach (var e in parse.Errors)
             {
-                error.WriteLine($"error: {e.Message}");
+                // Name the flag a bad value belongs to (System.CommandLine's message names only the value).
+                string? flag = e.SymbolResult switch
+                {
+                    System.CommandLine.Parsing.OptionResult o => o.Option.Name,
+                    System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option.Name,
+                    _ => null,
+                };
+                error.WriteLine(flag is null || e.Message.Contains(flag, StringComparison.Ordinal) ? $"error: {e.Message}" : $"error: {flag}: {e.Message}");
             }
             error.WriteLine("Run 'thighseg --help' (or 'thighseg VERB --help') for usage.");
             return ExitUsage;

@@ -39,7 +39,7 @@ public sealed class EncoderPretrainingEstimator : IEstimator<PretrainedEncoderTr
         public string? OutputDirectory { get; init; }
 
         /// <summary>Pretraining hyper-parameters (method, network, epochs, batch, learning rate, temperature, PCL threshold).
-        /// Their <see cref="PretrainOptions.Seed"/> is replaced by the seed chosen as described on <see cref="Seed"/>.</summary>
+        /// Their <see cref="TrainingSchedule.Seed"/> is replaced by the seed chosen as described on <see cref="Seed"/>.</summary>
         public PretrainOptions Pretrain { get; init => field = value ?? throw new ArgumentNullException(nameof(Pretrain)); } = new();
 
         /// <summary>Mapping of volumes to network space (use the same for fine-tuning).</summary>
@@ -112,9 +112,7 @@ public sealed class EncoderPretrainingEstimator : IEstimator<PretrainedEncoderTr
         return new PretrainedEncoderTransformer(_host, ArtifactFiles.FromDirectory(dir), o.ImageColumnName, result.LossHistory);
     }
 
-    internal static PretrainOptions WithSeed(PretrainOptions p, int seed) => new(
-        p.Method, p.Network, p.EmbeddingDim, p.Epochs, p.StepsPerEpoch, p.BatchSize, p.LearningRate, p.Momentum, p.WeightDecay,
-        p.Temperature, p.BaseTemperature, p.Threshold, p.Partitions, p.Augmentation, seed, p.LogInterval);
+    internal static PretrainOptions WithSeed(PretrainOptions p, int seed) => p with { Schedule = p.Schedule with { Seed = seed } };
 }
 
 /// <summary>

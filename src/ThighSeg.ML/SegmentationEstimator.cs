@@ -56,7 +56,7 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
         public string? PretrainedEncoderDirectory { get; init; }
 
         /// <summary>Fine-tuning hyper-parameters (network, epochs, batch, learning rate, augmentation, validation split).
-        /// Their <see cref="FineTuneOptions.Seed"/> is replaced by the seed chosen as described on <see cref="Seed"/>.</summary>
+        /// Their <see cref="TrainingSchedule.Seed"/> is replaced by the seed chosen as described on <see cref="Seed"/>.</summary>
         public FineTuneOptions FineTune { get; init => field = value ?? throw new ArgumentNullException(nameof(FineTune)); } = new();
 
         /// <summary>Mapping of volumes to network space; stored with the model and reused for prediction.</summary>
@@ -184,9 +184,7 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
         return new SegmentationTransformer(_host, files, o.ImageColumnName, o.PredictedMaskColumnName, o.VolumesColumnName, output, o.FlipTta, o.Device);
     }
 
-    internal static FineTuneOptions WithSeed(FineTuneOptions f, int seed) => new(
-        f.Network, f.Epochs, f.StepsPerEpoch, f.BatchSize, f.LearningRate, f.MinLearningRate, f.WeightDecay, f.DiceWeight,
-        f.ValidationFraction, f.ValidateEvery, f.Augmentation, seed, f.LogInterval);
+    internal static FineTuneOptions WithSeed(FineTuneOptions f, int seed) => f with { Schedule = f.Schedule with { Seed = seed } };
 }
 
 /// <summary>Default column names of the ThighSeg estimators.</summary>

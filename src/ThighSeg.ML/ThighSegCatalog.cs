@@ -41,21 +41,26 @@ public sealed class ThighSegCatalog
     /// <summary>Pretrains a U-Net encoder on the volumes named in <paramref name="imageColumnName"/>.</summary>
     /// <param name="imageColumnName">Input column of image paths (text).</param>
     /// <param name="method">Contrastive method (PCL by default).</param>
-    /// <param name="network">U-Net configuration; null gives the defaults (F=48, depth 4).</param>
-    /// <param name="epochs">Epochs.</param>
+    /// <param name="network">U-Net configuration; null gives the defaults (<see cref="UNetOptions"/>: F=8, depth 4).</param>
+    /// <param name="epochs">Epochs, or null for the default schedule (<see cref="PretrainOptions.DefaultSchedule"/>).</param>
     /// <param name="outputDirectory">Folder for checkpoints and the encoder (resumable), or null for a scratch folder.</param>
     /// <param name="device">Where to train.</param>
     public EncoderPretrainingEstimator PretrainEncoder(
         string imageColumnName = DefaultColumnNames.ImagePath,
         ContrastiveMethod method = ContrastiveMethod.Pcl,
         UNetOptions? network = null,
-        int epochs = 300,
+        int? epochs = null,
         string? outputDirectory = null,
         ComputeDevice device = ComputeDevice.Auto) =>
         PretrainEncoder(new EncoderPretrainingEstimator.Options
         {
             ImageColumnName = imageColumnName,
-            Pretrain = new PretrainOptions(method, network, epochs: epochs),
+            Pretrain = new PretrainOptions
+            {
+                Method = method,
+                Network = network ?? new UNetOptions(),
+                Schedule = epochs is int e ? PretrainOptions.DefaultSchedule with { Epochs = e } : PretrainOptions.DefaultSchedule,
+            },
             OutputDirectory = outputDirectory,
             Device = device,
         });
@@ -68,21 +73,21 @@ public sealed class ThighSegCatalog
     /// <param name="imageColumnName">Input column of image paths (text).</param>
     /// <param name="outputDirectory">Folder for predicted label maps, or null for a scratch folder.</param>
     /// <param name="network">U-Net configuration; null gives the defaults.</param>
-    /// <param name="epochs">Epochs.</param>
+    /// <param name="epochs">Epochs, or null for the default schedule (<see cref="FineTuneOptions.DefaultSchedule"/>).</param>
     /// <param name="device">Where to train and predict.</param>
     public SegmentationEstimator Segmentation(
         string labelColumnName = DefaultColumnNames.LabelPath,
         string imageColumnName = DefaultColumnNames.ImagePath,
         string? outputDirectory = null,
         UNetOptions? network = null,
-        int epochs = 100,
+        int? epochs = null,
         ComputeDevice device = ComputeDevice.Auto) =>
         Segmentation(new SegmentationEstimator.Options
         {
             LabelColumnName = labelColumnName,
             ImageColumnName = imageColumnName,
             OutputDirectory = outputDirectory,
-            FineTune = new FineTuneOptions(network, epochs: epochs),
+            FineTune = FineTuneWith(network ?? new UNetOptions(), epochs),
             Device = device,
         });
 
@@ -91,14 +96,14 @@ public sealed class ThighSegCatalog
     /// <param name="labelColumnName">Input column of label-map paths (text).</param>
     /// <param name="imageColumnName">Input column of image paths (text).</param>
     /// <param name="outputDirectory">Folder for predicted label maps, or null for a scratch folder.</param>
-    /// <param name="epochs">Epochs.</param>
+    /// <param name="epochs">Epochs, or null for the default schedule (<see cref="FineTuneOptions.DefaultSchedule"/>).</param>
     /// <param name="device">Where to train and predict.</param>
     public SegmentationEstimator Segmentation(
         PretrainedEncoderTransformer encoder,
         string labelColumnName = DefaultColumnNames.LabelPath,
         string imageColumnName = DefaultColumnNames.ImagePath,
         string? outputDirectory = null,
-        int epochs = 100,
+        int? epochs = null,
         ComputeDevice device = ComputeDevice.Auto)
     {
         ArgumentNullException.ThrowIfNull(encoder);
@@ -108,10 +113,16 @@ public sealed class ThighSegCatalog
             ImageColumnName = imageColumnName,
             OutputDirectory = outputDirectory,
             PretrainedEncoderDirectory = encoder.ModelDirectory,
-            FineTune = new FineTuneOptions(encoder.Network, epochs: epochs),
+            FineTune = FineTuneWith(encoder.Network, epochs),
             Device = device,
         });
     }
+
+    private static FineTuneOptions FineTuneWith(UNetOptions network, int? epochs) => new()
+    {
+        Network = network,
+        Schedule = epochs is int e ? FineTuneOptions.DefaultSchedule with { Epochs = e } : FineTuneOptions.DefaultSchedule,
+    };
 
     /// <summary>Fine-tunes a segmentation model with full control over the options.</summary>
     public SegmentationEstimator Segmentation(SegmentationEstimator.Options options) => new(_env, options);

@@ -156,8 +156,8 @@ public sealed class ExperimentCommandTests
         var settings = new DemoCommand.DemoSettings(
             Unlabeled: 2, Labeled: 2, Test: 1, Seed: 3, PhantomSize: 64,
             Preprocessing: new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 },
-            Pretrain: new PretrainOptions(network: network, embeddingDim: 8, epochs: 1, stepsPerEpoch: 2, batchSize: 4),
-            FineTune: new FineTuneOptions(network: network, epochs: 1, stepsPerEpoch: 2, batchSize: 4),
+            Pretrain: new PretrainOptions { Network = network, EmbeddingDim = 8, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 2, BatchSize = 4, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
+            FineTune: new FineTuneOptions { Network = network, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 2, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
             ValidationCount: 1);
         using var output = new StringWriter();
         int code = DemoCommand.Run(output, Path.Combine(_dir, "demo"), Torch.ComputeDevice.Cpu, settings);

@@ -67,14 +67,68 @@ public sealed class TrainingCommandsTests
         Assert.That(r.Err, Does.Contain("no 'unlabeled' subjects"));
     }
 
-    [Test]
-    public void Finetune_BadArguments_ExitWithUsageError()
+    private string SmallCohort()
     {
-        Assert.That(Run("finetune", "--data", Path.Combine(_dir, "missing.csv"), "--labeled", "1", "--out", _dir).Code, Is.EqualTo(2));
-        Assert.That(Run("pretrain", "--data", "x.csv", "--out", _dir, "--method", "byol").Code, Is.EqualTo(2));
-        Assert.That(Run("finetune", "--data", "x.csv", "--labeled", "1", "--out", _dir, "--size", "40").Code, Is.EqualTo(2));
-        Assert.That(Run("pretrain", "--data", "x.csv", "--out", _dir, "--norm", "group").Code, Is.EqualTo(2));
-        Assert.That(Run("pretrain", "--data", "x.csv", "--out", _dir, "--flip", "1.5").Code, Is.EqualTo(2));
-        Assert.That(Run("finetune", "--data", "x.csv", "--labeled", "1", "--out", _dir, "--encoder-lr-scale", "2").Code, Is.EqualTo(2));
+        string cohort = Path.Combine(_dir, "cohort");
+        Assert.That(Run("synth", "--out", cohort, "--subjects", "4", "--labeled", "2", "--test", "1", "--size", "32").Code, Is.Zero);
+        return Path.Combine(cohort, "manifest.csv");
+    }
+
+    [TestCase("pretrain", "--method", "byol")]
+    [TestCase("pretrain", "--norm", "group")]
+    [TestCase("pretrain", "--flip", "1.5")]
+    [TestCase("pretrain", "--epochs", "0")]
+    [TestCase("pretrain", "--batch", "1")]
+    [TestCase("pretrain", "--threshold", "0")]
+    [TestCase("pretrain", "--lr", "-1")]
+    [TestCase("finetune", "--size", "40")]
+    [TestCase("finetune", "--spacing", "0")]
+    [TestCase("finetune", "--encoder-lr-scale", "2")]
+    [TestCase("finetune", "--steps-per-epoch", "-3")]
+    [TestCase("finetune", "--min-lr", "0.5")]
+    [TestCase("finetune", "--labeled", "0")]
+    [TestCase("finetune", "--validation", "-1")]
+    public void BadArgument_ExitsWithUsageError_NamingTheFlagAndValue(string verb, string flag, string value)
+    {
+        // A real cohort, so that nothing but the bad flag can fail.
+        string manifest = SmallCohort();
+        string output = Path.Combine(_dir, "out");
+        var settings = new Dictionary<string, string>
+        {
+            ["--epochs"] = "1", ["--steps-per-epoch"] = "1", ["--batch"] = "2", ["--filters"] = "2", ["--size"] = "32", ["--spacing"] = "6", ["--device"] = "cpu",
+        };
+        if (verb == "finetune")
+        {
+            settings["--labeled"] = "1";
+        }
+        settings[flag] = value;
+        var r = Run([verb, "-i", manifest, "-o", output, .. settings.SelectMany(kv => new[] { kv.Key, kv.Value })]);
+        Assert.That(r.Code, Is.EqualTo(2), r.Err + r.Out);
+        Assert.That(r.Err, Does.Contain(flag).And.Contain(value));
+        Assert.That(r.Err, Does.Not.Contain("Parameter '").And.Not.Contain("Actual value").And.Not.Contain("System."));
+        Assert.That(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), Is.False, "a refused command writes nothing");
+    }
+
+    [Test]
+    public void Finetune_FlagsThatDisagreeWithTheEncoder_AreErrorsNamingBothValues()
+    {
+        string manifest = SmallCohort(), pcl = Path.Combine(_dir, "pcl");
+        var p = Run("pretrain", "-i", manifest, "-o", pcl, "--epochs", "1", "--steps-per-epoch", "1", "--batch", "4", "--filters", "2",
+            "--size", "32", "--spacing", "6", "--embedding", "8", "--device", "cpu");
+        Assert.That(p.Code, Is.Zero, p.Err + p.Out);
+        var f = Run("finetune", "-i", manifest, "-o", Path.Combine(_dir, "seg"), "--labeled", "1", "--init", pcl, "--size", "96", "--filters", "16", "--device", "cpu");
+        Assert.That(f.Code, Is.EqualTo(2), f.Err + f.Out);
+        Assert.That(f.Err, Does.Contain("--size 96 (the encoder has 32)").And.Contain("--filters 16 (the encoder has 2)"));
+        var same = Run("finetune", "-i", manifest, "-o", Path.Combine(_dir, "seg2"), "--labeled", "1", "--init", pcl, "--size", "32", "--filters", "2",
+            "--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--validation", "0", "--device", "cpu");
+        Assert.That(same.Code, Is.Zero, "flags equal to the encoder's are fine: " + same.Err);
+    }
+
+    [Test]
+    public void Finetune_DoesNotOfferPretrainingFlags()
+    {
+        var r = Run("finetune", "-i", "x.csv", "-o", _dir, "--labeled", "1", "--embedding", "64");
+        Assert.That(r.Code, Is.EqualTo(2));
+        Assert.That(r.Err, Does.Contain("--embedding"));
     }
 }

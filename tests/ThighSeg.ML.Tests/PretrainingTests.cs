@@ -14,8 +14,7 @@ public sealed class PretrainingTests
         var data = TinyCohort.Data(ml);
         var options = new EncoderPretrainingEstimator.Options
         {
-            Pretrain = new PretrainOptions(ContrastiveMethod.Pcl, TinyCohort.Network, embeddingDim: 8, epochs: 2, stepsPerEpoch: 2, batchSize: 6,
-                learningRate: 0.05, threshold: 0.2, logInterval: 1),
+            Pretrain = new PretrainOptions { Method = ContrastiveMethod.Pcl, Network = TinyCohort.Network, EmbeddingDim = 8, Threshold = 0.2, Schedule = new TrainingSchedule { Epochs = 2, StepsPerEpoch = 2, BatchSize = 6, LearningRate = 0.05, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 1 } },
             Preprocessing = TinyCohort.Preprocessing,
             Device = ComputeDevice.Cpu,
         };

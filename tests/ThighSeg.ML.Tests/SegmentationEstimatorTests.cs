@@ -120,6 +120,18 @@ public sealed class SegmentationEstimatorTests
     }
 
     [Test]
+    public void Seeding_KeepsEveryOtherFineTuningOption()
+    {
+        // Regression: the seed used to be applied by rebuilding the options by hand, which reset EncoderLearningRateScale to 1.
+        var options = new ThighSeg.Core.Abstractions.FineTuneOptions { EncoderLearningRateScale = 0.1, DiceWeight = 0.5, EarlyStoppingPatience = 2 };
+        var seeded = SegmentationEstimator.WithSeed(options, 17);
+        Assert.That(seeded, Is.EqualTo(options with { Schedule = options.Schedule with { Seed = 17 } }));
+        Assert.That(seeded.EncoderLearningRateScale, Is.EqualTo(0.1));
+        var pretrain = new ThighSeg.Core.Abstractions.PretrainOptions { Threshold = 0.3, EmbeddingDim = 32 };
+        Assert.That(EncoderPretrainingEstimator.WithSeed(pretrain, 4), Is.EqualTo(pretrain with { Schedule = pretrain.Schedule with { Seed = 4 } }));
+    }
+
+    [Test]
     public void SameContextSeed_GivesIdenticalWeights_AndOptionsSeedOverridesTheContext()
     {
         byte[] Weights(MLContext ml, int? seed)

@@ -27,8 +27,13 @@ public sealed class TinyCohort
 
     public static readonly PreprocessingOptions Preprocessing = new() { TargetSize = 32, TargetSpacingMm = 6 };
 
-    public static FineTuneOptions FineTune(int epochs = 2) => new(Network, epochs: epochs, stepsPerEpoch: 3, batchSize: 8, learningRate: 5e-3,
-        minLearningRate: 1e-4, validationFraction: 0, augmentation: new AugmentationOptions(elasticProbability: 0), logInterval: 2);
+    public static FineTuneOptions FineTune(int epochs = 2) => new()
+    {
+        Network = Network,
+        ValidationFraction = 0,
+        Augmentation = new AugmentationOptions(elasticProbability: 0),
+        Schedule = new TrainingSchedule { Epochs = epochs, StepsPerEpoch = 3, BatchSize = 8, LearningRate = 5e-3, MinLearningRate = 1e-4, LogInterval = 2 },
+    };
 
     public static SegmentationEstimator.Options SegmentationOptions(string outputDirectory, int? seed = 11) => new()
     {

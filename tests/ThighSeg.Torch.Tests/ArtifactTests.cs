@@ -13,7 +13,7 @@ public class ArtifactTests
 
     private static (string Dir, UNetSegmentationModel Model) TrainAndSave()
     {
-        var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1, stepsPerEpoch: 2, batchSize: 4, validationFraction: 0, seed: 2), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 2, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 2, LogInterval = 10 } }, ComputeDevice.Cpu);
         var model = (UNetSegmentationModel)seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4)).Model;
         string dir = TestSetup.TempDir();
         model.Save(dir, new JsonObject { ["spacingMm"] = 1.25, ["normalisation"] = "zscore" });
@@ -85,9 +85,9 @@ public class ArtifactTests
     public void FineTune_FromEncoderOfOtherNetwork_ThrowsModelFormatException()
     {
         string enc = TestSetup.TempDir();
-        new ContrastivePretrainer(new PretrainOptions(network: new UNetOptions(4, 2), embeddingDim: 8, epochs: 1, stepsPerEpoch: 1, batchSize: 4), ComputeDevice.Cpu)
+        new ContrastivePretrainer(new PretrainOptions { Network = new UNetOptions(4, 2), EmbeddingDim = 8, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu)
             .Pretrain(Synthetic.Cohort(1, size: 16, depth: 4, labelled: false), enc);
-        var seg = new UNetSegmenter(new FineTuneOptions(new UNetOptions(8, 2), epochs: 1, stepsPerEpoch: 1, batchSize: 4, validationFraction: 0), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = new UNetOptions(8, 2), ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
         var ex = Assert.Throws<ModelFormatException>(() => seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4), pretrainedEncoder: enc));
         Assert.That(ex!.Message, Does.Contain("F=4"));
         Assert.Throws<ModelFormatException>(() => UNetSegmentationModel.Load(enc, ComputeDevice.Cpu));
@@ -96,7 +96,7 @@ public class ArtifactTests
     [Test]
     public void FineTune_RejectsUnlabelledStacks_AndLabelsOutsideTheClassMap()
     {
-        var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = null, BatchSize = 10, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
         Assert.Throws<ThighSegException>(() => seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4, labelled: false)));
         Assert.Throws<ThighSegException>(() => seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4), classes: LabelMap.Generic([7101])));
         Assert.Throws<ThighSegException>(() => seg.FineTune(Synthetic.Cohort(1, size: 18, depth: 4)));

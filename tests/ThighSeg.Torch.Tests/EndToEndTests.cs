@@ -19,12 +19,12 @@ public class EndToEndTests
         var network = new UNetOptions(baseFilters: 4, depth: 3);
 
         string pcl = TestSetup.TempDir();
-        var pre = new ContrastivePretrainer(new PretrainOptions(network: network, embeddingDim: 16, epochs: 2, stepsPerEpoch: 2, batchSize: 8, seed: 1), ComputeDevice.Cpu)
+        var pre = new ContrastivePretrainer(new PretrainOptions { Network = network, EmbeddingDim = 16, Schedule = new TrainingSchedule { Epochs = 2, StepsPerEpoch = 2, BatchSize = 8, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } }, ComputeDevice.Cpu)
             .Pretrain(prepared.Take(2).SelectMany(p => p.Stacks).Select(s => new ThighSeg.Core.Data.SliceStack(s.SubjectId, s.Part, s.Width, s.Height, s.Depth, s.Image, null)).ToList(), pcl);
         Assert.That(pre.Steps, Is.EqualTo(4));
 
         var classes = ThighPhantomGenerator.LabelMap;
-        var seg = new UNetSegmenter(new FineTuneOptions(network, epochs: 2, stepsPerEpoch: 3, batchSize: 8, learningRate: 3e-3, validationFraction: 0, seed: 2), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = network, ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 2, StepsPerEpoch = 3, BatchSize = 8, LearningRate = 3e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 2, LogInterval = 10 } }, ComputeDevice.Cpu);
         var result = seg.FineTune(prepared[0].Stacks, pretrainedEncoder: pcl, classes: classes);
         string modelDir = TestSetup.TempDir();
         using (result.Model)

@@ -147,7 +147,7 @@ public class ScalarSafetyTests
         // With a thread forcing collections and finalisers, an implicit TorchSharp Scalar anywhere on these paths (for
         // example leaky_relu(0.01) in the U-Net) kills the loop within about a thousand steps; ThighSeg's must not.
         var unet = new UNetOptions(2, 2, norm: norm);
-        var pretrain = new PretrainOptions(ContrastiveMethod.Pcl, unet, embeddingDim: 8, threshold: 0.3, seed: 1);
+        var pretrain = new PretrainOptions { Method = ContrastiveMethod.Pcl, Network = unet, EmbeddingDim = 8, Threshold = 0.3, Schedule = new TrainingSchedule { Epochs = 300, StepsPerEpoch = null, BatchSize = 32, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } };
         var stacks = Synthetic.Cohort(2, size: 8, depth: 4, seed: 2);
         var batch = stacks.SelectMany(s => Enumerable.Range(0, s.Depth).Select(k => new ThighSeg.Core.Data.PositionalSlice(s, k))).Take(4).ToArray();
         var lookup = new ThighSeg.Torch.Data.LabelLookup(ThighSeg.Core.Data.LabelMap.Generic([0, 7101, 7201]));
@@ -156,16 +156,18 @@ public class ScalarSafetyTests
         using var contrastive = new ContrastiveNetwork(unet, 8, seed: 2);
         using var adam = new AdamOptimizer([new ParameterGroup(unetNet.parameters().ToList())], 1e-3, weightDecay: 1e-5);
         using var sgd = new SgdOptimizer([new ParameterGroup(contrastive.parameters().ToList())], 0.01, 0.9, 1e-5);
+        var fineObjective = new SegmentationObjective(unetNet, adam, augmenter, lookup, 1.0, CPU);
+        var preObjective = new ContrastiveObjective(contrastive, sgd, augmenter, pretrain, CPU);
         var rng = new Random(3);
         using var stress = new GcStress();
         for (int i = 0; i < 400; i++)
         {
             using var scope = NewDisposeScope();
-            Tensor fine = FineTuneStep.Loss(unetNet, augmenter, batch, lookup, diceWeight: 1.0, CPU, rng);
+            Tensor fine = fineObjective.Loss(batch, rng);
             adam.ZeroGrad();
             fine.backward();
             adam.Step();
-            Tensor pre = PretrainStep.Loss(contrastive, augmenter, batch, pretrain, CPU, rng);
+            Tensor pre = preObjective.Loss(batch, rng);
             sgd.ZeroGrad();
             pre.backward();
             sgd.Step();

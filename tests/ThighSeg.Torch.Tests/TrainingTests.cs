@@ -22,7 +22,15 @@ public class TrainingTests
     private static readonly UNetOptions Tiny = new(baseFilters: 4, depth: 3);
 
     private static PretrainOptions TinyPretrain(int epochs = 3, ContrastiveMethod method = ContrastiveMethod.Pcl, int seed = 7) =>
-        new(method, Tiny, embeddingDim: 16, epochs: epochs, stepsPerEpoch: 3, batchSize: 8, learningRate: 0.05, threshold: 0.2, seed: seed, logInterval: 1000);
+        new()
+        {
+            Method = method,
+            Network = Tiny,
+            EmbeddingDim = 16,
+            Threshold = 0.2,
+            Augmentation = new AugmentationOptions(),
+            Schedule = new TrainingSchedule { Epochs = epochs, StepsPerEpoch = 3, BatchSize = 8, LearningRate = 0.05, Seed = seed, LogInterval = 1000 },
+        };
 
     internal static double ForegroundDice(int[] reference, int[] predicted, int label)
     {
@@ -41,8 +49,7 @@ public class TrainingTests
     public void UNet_OverfitsOneLabelledBatch_ToDiceAbove095()
     {
         var stack = Synthetic.Stack("s0", size: 32, depth: 8, seed: 3);
-        var seg = new UNetSegmenter(new FineTuneOptions(new UNetOptions(8, 3), epochs: 60, batchSize: 8, learningRate: 1e-2, minLearningRate: 1e-3,
-            validationFraction: 0, augmentation: AugmentationOptions.None, seed: 1), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = new UNetOptions(8, 3), ValidationFraction = 0, Augmentation = AugmentationOptions.None, Schedule = new TrainingSchedule { Epochs = 60, StepsPerEpoch = null, BatchSize = 8, LearningRate = 1e-2, MinLearningRate = 1e-3, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } }, ComputeDevice.Cpu);
         var result = seg.FineTune([stack]);
         using var model = result.Model;
         var pred = model.Predict(stack, withProbabilities: true);
@@ -58,8 +65,7 @@ public class TrainingTests
     public void Pretraining_LossFalls([Values] ContrastiveMethod method)
     {
         string dir = TestSetup.TempDir();
-        var o = new PretrainOptions(method, Tiny, embeddingDim: 16, epochs: 8, stepsPerEpoch: 3, batchSize: 8, learningRate: 0.05,
-            threshold: 0.2, augmentation: AugmentationOptions.None, seed: 3, logInterval: 1000);
+        var o = new PretrainOptions { Method = method, Network = Tiny, EmbeddingDim = 16, Threshold = 0.2, Augmentation = AugmentationOptions.None, Schedule = new TrainingSchedule { Epochs = 8, StepsPerEpoch = 3, BatchSize = 8, LearningRate = 0.05, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 3, LogInterval = 1000 } };
         var result = new ContrastivePretrainer(o, ComputeDevice.Cpu).Pretrain(Synthetic.Cohort(4, seed: 2, labelled: false), dir);
         TestContext.Out.WriteLine($"{method}: {string.Join(", ", result.LossHistory.Select(v => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}");
         double first = result.LossHistory.Take(2).Average(), last = result.LossHistory.TakeLast(2).Average();
@@ -77,8 +83,7 @@ public class TrainingTests
         ModelArtifact.LoadWeights(dir, ModelArtifact.ReadManifest(dir), pretrained);
 
         // A learning rate so small that one Adam step moves no weight by more than ~1e-12.
-        var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1, stepsPerEpoch: 1, batchSize: 4, learningRate: 1e-12, minLearningRate: 0,
-            validationFraction: 0, seed: 99), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-12, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 99, LogInterval = 10 } }, ComputeDevice.Cpu);
         var fromPretrained = seg.FineTune(Synthetic.Cohort(1), pretrainedEncoder: dir);
         var fromRandom = seg.FineTune(Synthetic.Cohort(1));
         using var a = fromPretrained.Model;
@@ -108,11 +113,12 @@ public class TrainingTests
         new ContrastivePretrainer(TinyPretrain(epochs: 1), ComputeDevice.Cpu).Pretrain(Synthetic.Cohort(3, labelled: false), dir);
         using var pretrained = new UNetEncoder(Tiny);
         ModelArtifact.LoadWeights(dir, ModelArtifact.ReadManifest(dir), pretrained);
-        var options = new FineTuneOptions(Tiny, epochs: 2, stepsPerEpoch: 3, batchSize: 4, learningRate: 1e-2, validationFraction: 0, seed: 5)
+        var options = new FineTuneOptions
         {
+            Network = Tiny, ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 2, StepsPerEpoch = 3, BatchSize = 4, LearningRate = 1e-2, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 5, LogInterval = 10 },
             EncoderLearningRateScale = 0,
         };
-        using var init = new UNet2d(Tiny, 3, Seeds.Derive(options.Seed, Seeds.Initialisation, 0));
+        using var init = new UNet2d(Tiny, 3, ThighSeg.Core.Randomness.Seeds.Derive(options.Schedule.Seed, ThighSeg.Core.Randomness.Seeds.Initialisation, 0));
         var result = new UNetSegmenter(options, ComputeDevice.Cpu).FineTune(Synthetic.Cohort(1), pretrainedEncoder: dir);
         using var model = result.Model;
         var net = ((UNetSegmentationModel)model).Net;
@@ -174,10 +180,56 @@ public class TrainingTests
     }
 
     [Test]
+    public void EarlyStopping_StopsAfterPatienceValidationsWithoutImprovement_AndKeepsTheBestEpoch()
+    {
+        // A learning rate so small that the validation Dice cannot change (instance norm: no running statistics either),
+        // so the first validation stays the best.
+        var data = Synthetic.Cohort(3, seed: 4);
+        var o = new FineTuneOptions
+        {
+            Network = Tiny with { Norm = NormKind.Instance },
+            ValidationFraction = 0.34,
+            EarlyStoppingPatience = 2,
+            Schedule = new TrainingSchedule { Epochs = 10, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-12, MinLearningRate = 0, Seed = 5 },
+        };
+        var r = new UNetSegmenter(o, ComputeDevice.Cpu).FineTune(data);
+        using var model = r.Model;
+        Assert.That(r.LossHistory, Has.Count.EqualTo(3), "epoch 1 best, epochs 2 and 3 without improvement, then stop");
+        Assert.That(r.BestEpoch, Is.EqualTo(1));
+        var full = new UNetSegmenter(o with { EarlyStoppingPatience = null, Schedule = o.Schedule with { Epochs = 4 } }, ComputeDevice.Cpu).FineTune(data);
+        using var fullModel = full.Model;
+        Assert.That(full.LossHistory, Has.Count.EqualTo(4));
+    }
+
+    [Test]
+    public void ValidationDice_OnTensors_EqualsTheEvaluatorsDice_OnArrays()
+    {
+        var rng = new Random(3);
+        int n = 2 * 8 * 8;
+        var reference = Enumerable.Range(0, n).Select(_ => rng.Next(4)).ToArray();
+        var predicted = reference.Select(v => rng.NextDouble() < 0.3 ? rng.Next(4) : v).ToArray();
+        predicted = predicted.Select(v => v == 3 ? 0 : v).ToArray(); // class 3 only in the reference
+        using var p = tensor(predicted.Select(v => (long)v).ToArray(), [2, 8, 8]);
+        using var r = tensor(reference.Select(v => (long)v).ToArray(), [2, 8, 8]);
+        double tensorDice = ThighSeg.Core.Metrics.DiceMetric.MeanForeground(SegmentationLoss.OverlapCounts(p, r, 4));
+
+        var shape = new ThighSeg.Core.Volumes.VolumeShape(8, 8, 2);
+        var refVolume = new ThighSeg.Core.Volumes.Volume<int>(shape, ThighSeg.Core.Volumes.Affine.FromSpacing(1, 1, 1));
+        var predVolume = new ThighSeg.Core.Volumes.Volume<int>(shape, ThighSeg.Core.Volumes.Affine.FromSpacing(1, 1, 1));
+        reference.CopyTo(refVolume.Data);
+        predicted.CopyTo(predVolume.Data);
+        var rows = new ThighSeg.Core.Metrics.SegmentationEvaluator(new ThighSeg.Core.Metrics.EvaluationOptions { Labels = [1, 2, 3] })
+            .Evaluate("s", refVolume, predVolume);
+        double arrayDice = rows.Select(x => x.Dice).Where(d => !double.IsNaN(d)).Average();
+        Assert.That(tensorDice, Is.EqualTo(arrayDice).Within(1e-12));
+        Assert.That(rows.Single(x => x.Label == 3).Dice, Is.Zero, "a class missing from the prediction counts as 0");
+    }
+
+    [Test]
     public void FineTuning_IsDeterministic_AndResumable()
     {
         var data = Synthetic.Cohort(3, seed: 4);
-        var o = new FineTuneOptions(Tiny, epochs: 3, stepsPerEpoch: 2, batchSize: 4, validationFraction: 0.34, seed: 5, logInterval: 1000);
+        var o = new FineTuneOptions { Network = Tiny, ValidationFraction = 0.34, Schedule = new TrainingSchedule { Epochs = 3, StepsPerEpoch = 2, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 5, LogInterval = 1000 } };
         string ckA = TestSetup.TempDir(), ckB = TestSetup.TempDir(), outA = TestSetup.TempDir(), outB = TestSetup.TempDir();
         var a = new UNetSegmenter(o, ComputeDevice.Cpu).FineTune(data, checkpointDirectory: ckA);
         using (a.Model)
@@ -216,11 +268,12 @@ public class TrainingTests
         using var net = new UNet2d(Tiny, 3, 1);
         using var opt = new AdamOptimizer([new ParameterGroup(net.parameters().ToList())], 1e-3);
         var aug = new TensorAugmenter(new AugmentationOptions(intensityProbability: 0.5));
+        var objective = new SegmentationObjective(net, opt, aug, lookup, 1.0, device);
         var rng = new Random(1);
         void Step()
         {
             using var scope = NewDisposeScope();
-            var loss = FineTuneStep.Loss(net, aug, slices, lookup, 1.0, device, rng);
+            var loss = objective.Loss(slices, rng);
             opt.ZeroGrad();
             loss.backward();
             opt.Step();
@@ -237,10 +290,11 @@ public class TrainingTests
         using var cnet = new ContrastiveNetwork(Tiny, 16, 1);
         using var sgd = new SgdOptimizer([new ParameterGroup(cnet.parameters().ToList())], 0.1, 0.9, 0);
         var pslices = Enumerable.Range(0, 8).Select(k => new PositionalSlice(stack, k)).ToArray();
+        var pobjective = new ContrastiveObjective(cnet, sgd, new TensorAugmenter(po.Augmentation), po, device);
         void PStep()
         {
             using var scope = NewDisposeScope();
-            var loss = PretrainStep.Loss(cnet, new TensorAugmenter(po.Augmentation), pslices, po, device, rng);
+            var loss = pobjective.Loss(pslices, rng);
             sgd.ZeroGrad();
             loss.backward();
             sgd.Step();
@@ -251,7 +305,7 @@ public class TrainingTests
         PStep();
         Assert.That(LiveTensors(), Is.EqualTo(before), "pretraining step");
 
-        var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1, stepsPerEpoch: 1, batchSize: 4, validationFraction: 0), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
         using var model = seg.FineTune([stack]).Model;
         model.Predict(stack);
         before = LiveTensors();

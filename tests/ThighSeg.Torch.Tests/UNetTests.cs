@@ -45,7 +45,10 @@ public class UNetTests
     public void Options_RejectOutOfRangeValues_NamingTheParameter()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new UNetOptions(baseFilters: 0));
-        Assert.That(ex!.ParamName, Is.EqualTo("baseFilters"));
+        Assert.That(ex!.ParamName, Is.EqualTo("BaseFilters"));
+        Assert.That(ex.Message, Does.Contain("got 0"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new UNetOptions() with { Depth = 8 });
+        Assert.That((new UNetOptions() with { BaseFilters = 16 }).BaseFilters, Is.EqualTo(16));
         Assert.Throws<ArgumentException>(() => new UNetOptions(depth: 4).ValidateInputSize(40, 32));
     }
 }

@@ -56,13 +56,13 @@ public static class MemoryRun
             {
                 using var scope = NewDisposeScope();
                 var batch = slices.Skip(i % 4 * 4).Take(4).ToArray();
-                var loss = FineTuneStep.Loss(net, augmenter, batch, lookup, 1.0, device, rng);
+                var loss = new SegmentationObjective(net, adam, augmenter, lookup, 1.0, device).Loss(batch, rng);
                 adam.ZeroGrad();
                 loss.backward();
                 adam.Step();
             });
         }
-        var po = new PretrainOptions(network: options, embeddingDim: 32, batchSize: 4, seed: 1);
+        var po = new PretrainOptions { Network = options, EmbeddingDim = 32, Schedule = new TrainingSchedule { Epochs = 300, StepsPerEpoch = null, BatchSize = 4, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } };
         using (var cnet = new ContrastiveNetwork(options, 32, 1).to(device))
         using (var sgd = new SgdOptimizer([new ParameterGroup(cnet.parameters().ToList())], 0.01, 0.9, 1e-5))
         {
@@ -70,7 +70,7 @@ public static class MemoryRun
             {
                 using var scope = NewDisposeScope();
                 var batch = slices.Skip(i % 4 * 4).Take(4).ToArray();
-                var loss = PretrainStep.Loss(cnet, augmenter, batch, po, device, rng);
+                var loss = new ContrastiveObjective(cnet, sgd, augmenter, po, device).Loss(batch, rng);
                 sgd.ZeroGrad();
                 loss.backward();
                 sgd.Step();

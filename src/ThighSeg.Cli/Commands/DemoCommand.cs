@@ -40,13 +40,14 @@ internal static class DemoCommand
             // generation and evaluation: about 7 minutes. No flips (the AugmentationOptions default): they erase the
             // canonical medial/lateral orientation (docs/training.md). Instance norm: the configuration measured in
             // docs/experiments.md.
-            var network = new UNetOptions(baseFilters: 8, depth: 4, norm: NormKind.Instance);
+            // These are the shared defaults (the library's, which the CLI flags also use) except instance norm and the seed.
+            var network = new UNetOptions { Norm = NormKind.Instance };
             return new DemoSettings(
                 Unlabeled: 12, Labeled: 2, Test: 4, Seed: 42, PhantomSize: 160,
-                Preprocessing: new PreprocessingOptions { TargetSize = 64, TargetSpacingMm = 3.0 },
-                Pretrain: new PretrainOptions(network: network, embeddingDim: 128, epochs: 15, stepsPerEpoch: 100, batchSize: 32, threshold: 0.1, seed: 42, logInterval: 20),
-                FineTune: new FineTuneOptions(network: network, epochs: 12, stepsPerEpoch: 100, batchSize: 10, learningRate: 3e-3, minLearningRate: 3e-5, seed: 42, logInterval: 20),
-                ValidationCount: 1);
+                Preprocessing: new PreprocessingOptions { TargetSize = NetworkFlags.DefaultSize, TargetSpacingMm = NetworkFlags.DefaultSpacingMm },
+                Pretrain: new PretrainOptions { Network = network, Schedule = PretrainOptions.DefaultSchedule with { Seed = 42 } },
+                FineTune: new FineTuneOptions { Network = network, Schedule = FineTuneOptions.DefaultSchedule with { Seed = 42 } },
+                ValidationCount: FinetuneFlags.DefaultValidation);
         }
 
         public int Subjects => Unlabeled + Labeled + Test;

@@ -15,36 +15,44 @@ internal static class ExperimentCommand
 {
     public static Command Create(TextWriter output)
     {
-        var data = new Option<string>("--data") { Description = "The dataset's manifest.csv (columns subject,image,label,split).", Required = true };
-        var outDir = new Option<string>("--out") { Description = "Output folder (created; rerunning the same command resumes it).", Required = true };
+        var data = new Option<string>("--data", "-i") { Description = "The dataset's manifest.csv (columns subject,image,label,split).", Required = true };
+        var outDir = new Option<string>("--out", "-o") { Description = "Output folder (created; rerunning the same command resumes it).", Required = true };
         var sizes = new Option<string>("--sizes") { Description = "Labelled-set sizes S, comma-separated.", DefaultValueFactory = _ => "1,2,5,10,20,30,40" };
         var methods = new Option<string>("--methods") { Description = "Initialisations to compare: rnd, pcl, gcl, simclr (comma-separated).", DefaultValueFactory = _ => "rnd,pcl" };
         var repeats = new Option<int>("--repeats") { Description = "Different seeded draws of the labelled subjects per size.", DefaultValueFactory = _ => 1 };
         var pretrained = new Option<string[]>("--pretrained") { Description = "Reuse an existing pretrained encoder instead of pretraining: METHOD=MODEL_DIR (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var budget = new TrainingBudget();
+        var network = new NetworkFlags();
+        var pretrain = new PretrainFlags("pretrain-");
+        var finetune = new FinetuneFlags("finetune-");
+        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation when predicting the test subjects." };
+        var largest = new Option<bool>("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
 
         var cmd = new Command("experiment", "Label-efficiency study: pretrain each self-supervised method once on the unlabeled subjects, fine-tune every method at every labelled-set size, evaluate on the test subjects, and write tables, statistics, a plot and montages.");
-        foreach (var o in new Option[] { data, outDir, sizes, methods, repeats, pretrained })
+        foreach (var o in new Option[] { data, outDir, sizes, methods, repeats, pretrained, tta, largest }.Concat(pretrain.All).Concat(finetune.All).Concat(network.All))
         {
             cmd.Options.Add(o);
         }
-        budget.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var options = TrainingBudget.Checked(() => new ExperimentOptions(
+            int repeatCount = parse.GetValue(repeats);
+            var pretrainOptions = pretrain.Bind(parse, network);
+            var fineTuneOptions = finetune.Bind(parse, network);
+            var preprocessing = network.Preprocessing(parse);
+            int validationCount = finetune.ValidationCount(parse);
+            var options = Flag.Bind(repeats, repeatCount, "repeats", () => new ExperimentOptions(
                 ParseSizes(parse.GetValue(sizes)!),
                 ParseMethods(parse.GetValue(methods)!),
-                parse.GetValue(repeats),
-                budget.Pretrain(parse),
-                budget.FineTune(parse),
-                budget.Preprocessing(parse),
-                budget.ValidationCount(parse),
-                budget.Seed(parse),
-                budget.Device(parse),
-                budget.FlipTta(parse),
-                budget.LargestComponent(parse),
+                repeatCount,
+                pretrainOptions,
+                fineTuneOptions,
+                preprocessing,
+                validationCount,
+                network.SeedValue(parse),
+                network.DeviceValue(parse),
+                parse.GetValue(tta),
+                parse.GetValue(largest),
                 ParsePretrained(parse.GetValue(pretrained))));
-            var dataset = CommonTrainingOptions.OpenDataset(parse.GetValue(data)!);
+            var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
             var console = ConsoleProgress.Console(output);
             var result = ConsoleProgress.Run(console, p => new LabelEfficiencyExperiment(options).Run(dataset, parse.GetValue(outDir)!, p));
             string plot = Path.Combine(result.OutputDirectory, "efficiency.png");
@@ -157,71 +165,5 @@ internal static class ExperimentCommand
             result[method] = v[(eq + 1)..];
         }
         return result;
-    }
-}
-
-/// <summary>The experiment's training budgets, on top of the network, preprocessing, seed and device options shared with pretrain and finetune.</summary>
-internal sealed class TrainingBudget
-{
-    private readonly Option<int> _pretrainEpochs = new("--pretrain-epochs") { Description = "Pretraining epochs.", DefaultValueFactory = _ => 300 };
-    private readonly Option<int?> _pretrainSteps = new("--pretrain-steps") { Description = "Pretraining steps per epoch (default: one pass over the slices)." };
-    private readonly Option<int> _pretrainBatch = new("--pretrain-batch") { Description = "Slices per pretraining batch (two views each).", DefaultValueFactory = _ => 32 };
-    private readonly Option<double> _threshold = new("--threshold") { Description = "PCL positive threshold theta on |p_i - p_j|.", DefaultValueFactory = _ => 0.1 };
-    private readonly Option<int> _finetuneEpochs = new("--finetune-epochs") { Description = "Fine-tuning epochs.", DefaultValueFactory = _ => 100 };
-    private readonly Option<int?> _finetuneSteps = new("--finetune-steps") { Description = "Fine-tuning steps per epoch (default: one pass over the slices)." };
-    private readonly Option<int> _finetuneBatch = new("--finetune-batch") { Description = "Slices per fine-tuning batch.", DefaultValueFactory = _ => 10 };
-    private readonly Option<double> _lr = new("--finetune-lr") { Description = "Fine-tuning (Adam) learning rate.", DefaultValueFactory = _ => 1e-3 };
-    private readonly Option<double> _encoderLr = EncoderLearningRateOption.Create();
-    private readonly CommonTrainingOptions _common = CommonTrainingOptions.Create();
-    private readonly Option<int> _validation = new("--validation") { Description = "Train subjects held out for model selection.", DefaultValueFactory = _ => 1 };
-    private readonly Option<bool> _tta = new("--tta") { Description = "Flip test-time augmentation when predicting (for models trained with --flip > 0)." };
-    private readonly Option<bool> _largest = new("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
-
-    public void AddTo(Command cmd)
-    {
-        foreach (var o in new Option[] { _pretrainEpochs, _pretrainSteps, _pretrainBatch, _threshold, _finetuneEpochs, _finetuneSteps, _finetuneBatch, _lr, _encoderLr, _validation, _tta, _largest })
-        {
-            cmd.Options.Add(o);
-        }
-        _common.AddTo(cmd);
-    }
-
-    public UNetOptions Network(ParseResult p) => Checked(() => _common.Network(p));
-
-    public PretrainOptions Pretrain(ParseResult p) => Checked(() => new PretrainOptions(
-        network: Network(p), embeddingDim: p.GetValue(_common.Embedding), epochs: p.GetValue(_pretrainEpochs), stepsPerEpoch: p.GetValue(_pretrainSteps),
-        batchSize: p.GetValue(_pretrainBatch), threshold: p.GetValue(_threshold), augmentation: _common.Augmentation(p), seed: Seed(p), logInterval: 20));
-
-    public FineTuneOptions FineTune(ParseResult p) => Checked(() => new FineTuneOptions(
-        network: Network(p), epochs: p.GetValue(_finetuneEpochs), stepsPerEpoch: p.GetValue(_finetuneSteps),
-        batchSize: p.GetValue(_finetuneBatch), learningRate: p.GetValue(_lr), minLearningRate: p.GetValue(_lr) / 100,
-        augmentation: _common.Augmentation(p), seed: Seed(p), logInterval: 20)
-    {
-        EncoderLearningRateScale = p.GetValue(_encoderLr),
-    });
-
-    public PreprocessingOptions Preprocessing(ParseResult p) => _common.Preprocessing(p);
-
-    public int Seed(ParseResult p) => p.GetValue(_common.Seed);
-
-    public Torch.ComputeDevice Device(ParseResult p) => CommonTrainingOptions.Device(p, _common);
-
-    public int ValidationCount(ParseResult p) => p.GetValue(_validation);
-
-    public bool FlipTta(ParseResult p) => p.GetValue(_tta);
-
-    public bool LargestComponent(ParseResult p) => p.GetValue(_largest);
-
-    /// <summary>Runs <paramref name="build"/>, turning option validation errors into usage errors (exit code 2).</summary>
-    public static T Checked<T>(Func<T> build)
-    {
-        try
-        {
-            return build();
-        }
-        catch (ArgumentException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
     }
 }

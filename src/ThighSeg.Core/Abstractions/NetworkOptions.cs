@@ -20,38 +20,36 @@ public enum NormKind
 /// </summary>
 public sealed record UNetOptions
 {
-    /// <summary>Creates the options; every argument is validated.</summary>
-    /// <param name="baseFilters">F, channels of the first level (reference: 32 for CT, 48 for MRI).</param>
+    /// <summary>Creates the options; every argument is validated. The defaults (F = 8, depth 4, batch norm) are
+    /// ThighSeg's CPU-sized network, the one the CLI and the documented studies use (docs/training.md); the reference
+    /// design uses F = 32 (CT) or 48 (MRI) on GPUs.</summary>
+    /// <param name="baseFilters">F, channels of the first level.</param>
     /// <param name="depth">Number of encoder levels before the centre block (reference: 4).</param>
     /// <param name="norm">Normalisation layer.</param>
     /// <param name="inChannels">Input channels (1 for a single MRI contrast).</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
-    public UNetOptions(int baseFilters = 48, int depth = 4, NormKind norm = NormKind.Batch, int inChannels = 1)
+    public UNetOptions(int baseFilters = DefaultBaseFilters, int depth = 4, NormKind norm = NormKind.Batch, int inChannels = 1)
     {
-        Check.InRange(baseFilters, 1, 1024, nameof(baseFilters));
-        Check.InRange(depth, 1, 7, nameof(depth));
-        Check.InRange(inChannels, 1, 64, nameof(inChannels));
-        if (!Enum.IsDefined(norm))
-        {
-            throw new ArgumentOutOfRangeException(nameof(norm), norm, "Unknown normalisation kind.");
-        }
         BaseFilters = baseFilters;
         Depth = depth;
         Norm = norm;
         InChannels = inChannels;
     }
 
-    /// <summary>F, channels of the first level.</summary>
-    public int BaseFilters { get; }
+    /// <summary>The default F.</summary>
+    public const int DefaultBaseFilters = 8;
 
-    /// <summary>Encoder levels before the centre block.</summary>
-    public int Depth { get; }
+    /// <summary>F, channels of the first level, in [1, 1024].</summary>
+    public int BaseFilters { get; init { Check.InRange(value, 1, 1024, nameof(BaseFilters)); field = value; } }
+
+    /// <summary>Encoder levels before the centre block, in [1, 7].</summary>
+    public int Depth { get; init { Check.InRange(value, 1, 7, nameof(Depth)); field = value; } }
 
     /// <summary>Normalisation layer.</summary>
-    public NormKind Norm { get; }
+    public NormKind Norm { get; init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Norm), value, "Unknown normalisation kind."); }
 
-    /// <summary>Input channels.</summary>
-    public int InChannels { get; }
+    /// <summary>Input channels, in [1, 64].</summary>
+    public int InChannels { get; init { Check.InRange(value, 1, 64, nameof(InChannels)); field = value; } }
 
     /// <summary>Channels of the deepest (centre) features: <c>F · 2^Depth</c> (16F for the reference depth 4).</summary>
     public int BottleneckChannels => BaseFilters << Depth;

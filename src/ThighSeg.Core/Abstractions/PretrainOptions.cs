@@ -14,134 +14,68 @@ public enum ContrastiveMethod
 }
 
 /// <summary>
-/// Encoder pretraining hyper-parameters. Defaults follow the reference code (dewenzeng/positional_cl): SGD with
-/// momentum 0.9, learning rate 0.1 with per-iteration cosine decay to 0, weight decay 1e-5, temperature 0.1 (base 0.07),
-/// 32 slices per batch (64 views), 512-dimensional embeddings, 300 epochs. Immutable; validated at construction.
+/// Encoder pretraining hyper-parameters: SGD with momentum and the <see cref="Schedule"/> (defaults: 15 epochs of 100
+/// steps, 32 slices per batch, i.e. 64 views, learning rate 0.1 with per-step cosine decay to 0, weight decay 1e-5),
+/// temperature 0.1 (base 0.07), 128-dimensional embeddings, PCL threshold 0.1. The optimiser, temperatures and batch
+/// follow the reference code (dewenzeng/positional_cl); the budget and embedding size are ThighSeg's CPU defaults
+/// (1,500 steps: the budget at which PCL helped in the measured studies, docs/training.md). Immutable; every value is
+/// validated when set, relations by <see cref="Validate"/>.
 /// </summary>
 public sealed record PretrainOptions
 {
-    /// <summary>Creates the options; every argument is validated.</summary>
-    /// <param name="method">Contrastive method.</param>
-    /// <param name="network">U-Net configuration (its encoder is what gets pretrained); null gives the defaults.</param>
-    /// <param name="embeddingDim">D, output size of the projection head.</param>
-    /// <param name="epochs">Epochs; one epoch is <paramref name="stepsPerEpoch"/> steps, or one pass over all slices when that is null.</param>
-    /// <param name="stepsPerEpoch">Fixed number of steps per epoch (batches are drawn from a reshuffled stream of all slices), or null.</param>
-    /// <param name="batchSize">Slices per batch; each contributes two augmented views.</param>
-    /// <param name="learningRate">Initial SGD learning rate; decays to 0 with a per-iteration cosine.</param>
-    /// <param name="momentum">SGD momentum in [0, 1).</param>
-    /// <param name="weightDecay">SGD weight decay.</param>
-    /// <param name="temperature">tau, cosine similarities are divided by it.</param>
-    /// <param name="baseTemperature">tau_base; the loss is scaled by tau / tau_base.</param>
-    /// <param name="threshold">PCL: theta, positions closer than this are positives, in (0, 1].</param>
-    /// <param name="partitions">GCL: number of equal partitions along z.</param>
-    /// <param name="augmentation">View augmentation; null gives the reference recipe.</param>
-    /// <param name="seed">Seed of initialisation, sampling and augmentation; the same seed reproduces a CPU run exactly.</param>
-    /// <param name="logInterval">Steps between loss reports (the only host synchronisations in the loop).</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names it.</exception>
-    public PretrainOptions(
-        ContrastiveMethod method = ContrastiveMethod.Pcl,
-        UNetOptions? network = null,
-        int embeddingDim = 512,
-        int epochs = 300,
-        int? stepsPerEpoch = null,
-        int batchSize = 32,
-        double learningRate = 0.1,
-        double momentum = 0.9,
-        double weightDecay = 1e-5,
-        double temperature = 0.1,
-        double baseTemperature = 0.07,
-        double threshold = 0.1,
-        int partitions = 4,
-        AugmentationOptions? augmentation = null,
-        int seed = 0,
-        int logInterval = 10)
+    /// <summary>The default schedule of pretraining.</summary>
+    public static TrainingSchedule DefaultSchedule { get; } = new()
     {
-        if (!Enum.IsDefined(method))
-        {
-            throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown contrastive method.");
-        }
-        Check.InRange(embeddingDim, 1, 65536, nameof(embeddingDim));
-        Check.InRange(epochs, 1, 1_000_000, nameof(epochs));
-        if (stepsPerEpoch is int spe)
-        {
-            Check.InRange(spe, 1, 10_000_000, nameof(stepsPerEpoch));
-        }
-        Check.InRange(batchSize, 2, 65536, nameof(batchSize));
-        Check.Positive(learningRate, nameof(learningRate));
-        Check.InRange(momentum, 0, 0.999999, nameof(momentum));
-        Check.NonNegative(weightDecay, nameof(weightDecay));
-        Check.Positive(temperature, nameof(temperature));
-        Check.Positive(baseTemperature, nameof(baseTemperature));
-        Check.InRange(threshold, 1e-9, 1, nameof(threshold));
-        Check.InRange(partitions, 1, 1000, nameof(partitions));
-        Check.InRange(logInterval, 1, 1_000_000, nameof(logInterval));
-        Method = method;
-        Network = network ?? new UNetOptions();
-        EmbeddingDim = embeddingDim;
-        Epochs = epochs;
-        StepsPerEpoch = stepsPerEpoch;
-        BatchSize = batchSize;
-        LearningRate = learningRate;
-        Momentum = momentum;
-        WeightDecay = weightDecay;
-        Temperature = temperature;
-        BaseTemperature = baseTemperature;
-        Threshold = threshold;
-        Partitions = partitions;
-        Augmentation = augmentation ?? new AugmentationOptions();
-        Seed = seed;
-        LogInterval = logInterval;
-    }
+        Epochs = 15,
+        StepsPerEpoch = 100,
+        BatchSize = 32,
+        LearningRate = 0.1,
+        MinLearningRate = 0,
+        WeightDecay = 1e-5,
+    };
 
     /// <summary>Contrastive method.</summary>
     public ContrastiveMethod Method
     {
         get;
         init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Method), value, "Unknown contrastive method.");
-    }
+    } = ContrastiveMethod.Pcl;
 
-    /// <summary>U-Net configuration.</summary>
-    public UNetOptions Network { get; }
+    /// <summary>U-Net configuration (its encoder is what gets pretrained).</summary>
+    public UNetOptions Network { get; init => field = value ?? throw new ArgumentNullException(nameof(Network)); } = new();
 
-    /// <summary>Projection output size D.</summary>
-    public int EmbeddingDim { get; }
+    /// <summary>D, output size of the projection head, in [1, 65,536].</summary>
+    public int EmbeddingDim { get; init { Check.InRange(value, 1, 65536, nameof(EmbeddingDim)); field = value; } } = 128;
 
-    /// <summary>Epochs.</summary>
-    public int Epochs { get; }
+    /// <summary>Epochs, steps, batch (slices; each gives two views), learning rates, weight decay, warm-up, seed, logging.</summary>
+    public TrainingSchedule Schedule { get; init => field = value ?? throw new ArgumentNullException(nameof(Schedule)); } = DefaultSchedule;
 
-    /// <summary>Fixed steps per epoch, or null for one pass over all slices.</summary>
-    public int? StepsPerEpoch { get; }
+    /// <summary>SGD momentum in [0, 1).</summary>
+    public double Momentum { get; init { Check.InRange(value, 0, 0.999999, nameof(Momentum)); field = value; } } = 0.9;
 
-    /// <summary>Slices per batch (2x views).</summary>
-    public int BatchSize { get; }
+    /// <summary>tau: cosine similarities are divided by it.</summary>
+    public double Temperature { get; init { Check.Positive(value, nameof(Temperature)); field = value; } } = 0.1;
 
-    /// <summary>Initial learning rate.</summary>
-    public double LearningRate { get; }
+    /// <summary>tau_base: the loss is scaled by tau / tau_base.</summary>
+    public double BaseTemperature { get; init { Check.Positive(value, nameof(BaseTemperature)); field = value; } } = 0.07;
 
-    /// <summary>SGD momentum.</summary>
-    public double Momentum { get; }
+    /// <summary>PCL: theta, slices whose positions differ by less than this are positives, in (0, 1].</summary>
+    public double Threshold { get; init { Check.InRange(value, 1e-9, 1, nameof(Threshold)); field = value; } } = 0.1;
 
-    /// <summary>Weight decay.</summary>
-    public double WeightDecay { get; }
-
-    /// <summary>tau.</summary>
-    public double Temperature { get; }
-
-    /// <summary>tau_base.</summary>
-    public double BaseTemperature { get; }
-
-    /// <summary>PCL threshold theta.</summary>
-    public double Threshold { get; }
-
-    /// <summary>GCL partitions.</summary>
-    public int Partitions { get; }
+    /// <summary>GCL: equal partitions along z, in [1, 1000].</summary>
+    public int Partitions { get; init { Check.InRange(value, 1, 1000, nameof(Partitions)); field = value; } } = 4;
 
     /// <summary>View augmentation.</summary>
-    public AugmentationOptions Augmentation { get; }
+    public AugmentationOptions Augmentation { get; init => field = value ?? throw new ArgumentNullException(nameof(Augmentation)); } = new();
 
-    /// <summary>Seed.</summary>
-    public int Seed { get; init; }
-
-    /// <summary>Steps between loss reports.</summary>
-    public int LogInterval { get; }
+    /// <summary>Checks relations between values (the schedule's learning rates; at least 2 slices per batch).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A relation does not hold; the message names the values.</exception>
+    public void Validate()
+    {
+        Schedule.Validate();
+        if (Schedule.BatchSize < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule.BatchSize, $"Contrastive pretraining needs at least 2 slices per batch, got {Schedule.BatchSize}.");
+        }
+    }
 }

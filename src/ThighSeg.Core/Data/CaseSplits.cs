@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ThighSeg.Core.Randomness;
 
 namespace ThighSeg.Core.Data;
 
@@ -79,13 +80,28 @@ public sealed class CaseSplits
         {
             throw new DatasetException($"{manifest.Path}: {validationCount} validation subjects requested but the train split has only {train.Length}; at least one must remain for training.");
         }
-        var rng = new Random(seed);
-        var order = (string[])train.Clone();
-        rng.Shuffle(order);
+        var order = SeededOrder(train, new Random(seed));
         return new CaseSplits(seed, validationCount,
             [.. manifest.InSplit(DatasetSplit.Unlabeled).Select(e => e.Subject)],
             order[..validationCount], order[validationCount..],
             [.. manifest.InSplit(DatasetSplit.Test).Select(e => e.Subject)]);
+    }
+
+    /// <summary>
+    /// Holds whole subjects out of a plain subject list for validation, when no manifest splits are at hand (the library's
+    /// fine-tuning with a validation fraction): the distinct subjects in ordinal order, shuffled by
+    /// (<paramref name="seed"/>, <see cref="Seeds.Split"/>); the first <c>round(fraction · n)</c> (at least 1, at most
+    /// n − 1; none with fewer than two subjects or a zero fraction) are validation subjects.
+    /// </summary>
+    /// <returns>Training and validation subjects, each sorted.</returns>
+    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation) HoldOut(IEnumerable<string> subjects, double fraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        ArgumentOutOfRangeException.ThrowIfNegative(fraction);
+        var all = subjects.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        int nVal = all.Length >= 2 && fraction > 0 ? Math.Clamp((int)Math.Round(fraction * all.Length), 1, all.Length - 1) : 0;
+        var order = SeededOrder(all, new Random(Seeds.Derive(seed, Seeds.Split, 0)));
+        return ([.. order.Skip(nVal).Order(StringComparer.Ordinal)], [.. order.Take(nVal).Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>Reuses <paramref name="path"/> when it exists (checking that it matches the manifest, seed and validation
@@ -166,6 +182,14 @@ public sealed class CaseSplits
             throw new DatasetException($"{path}: format version {dto.FormatVersion} is not supported (expected {FormatVersion}).");
         }
         return new CaseSplits(dto.Seed, dto.ValidationCount, dto.Unlabeled, dto.Validation, dto.LabeledOrder, dto.Test);
+    }
+
+    /// <summary>The one seeded subject order of the splitter: a copy of <paramref name="ids"/> shuffled by <paramref name="rng"/>.</summary>
+    private static string[] SeededOrder(IEnumerable<string> ids, Random rng)
+    {
+        var order = ids.ToArray();
+        rng.Shuffle(order);
+        return order;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new()

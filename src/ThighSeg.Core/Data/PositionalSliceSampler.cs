@@ -1,44 +1,37 @@
 using ThighSeg.Core.Preprocessing;
+using ThighSeg.Core.Randomness;
 
 namespace ThighSeg.Core.Data;
 
 /// <summary>
-/// Draws <see cref="PositionalSlice"/>s from whole subjects (never from slice indices, so a subject's slices can
-/// never straddle a split): every slice of every stack once per epoch, shuffled across subjects and levels with a
-/// seeded generator. Use <see cref="ForPretraining"/> for self-supervised pretraining (labels ignored) and
-/// <see cref="ForFineTuning"/> for supervised fine-tuning (every stack must carry labels).
+/// The one slice sampler of ThighSeg, used by pretraining and fine-tuning: draws <see cref="PositionalSlice"/>s from
+/// whole subjects (never from slice indices, so a subject's slices can never straddle a split), shuffled across subjects
+/// and levels with a generator seeded by (seed, epoch). An epoch is one pass over every slice in batches (an incomplete
+/// last batch is dropped unless it is the only one), or a fixed number of batches drawn from chained shuffles.
 /// </summary>
-/// <remarks>Immutable; every call derives its own generator from (seed, epoch), so calls are reproducible and thread-safe.</remarks>
+/// <remarks>
+/// Immutable; every call derives its own generator from (<see cref="Seed"/>, epoch) through <see cref="Seeds"/>, so calls
+/// are reproducible and thread-safe. Slices are taken in the order of the stacks given, slice 0 first.
+/// </remarks>
 public sealed class PositionalSliceSampler
 {
     private readonly PositionalSlice[] _slices;
 
-    private PositionalSliceSampler(IEnumerable<PreparedSubject> subjects, int seed, bool requireLabels)
+    private PositionalSliceSampler(IReadOnlyList<SliceStack> stacks, int seed, bool requireLabels)
     {
-        ArgumentNullException.ThrowIfNull(subjects);
-        var list = subjects.ToList();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var s in list)
-        {
-            ArgumentNullException.ThrowIfNull(s, nameof(subjects));
-            if (!ids.Add(s.SubjectId))
-            {
-                throw new ArgumentException($"Subject '{s.SubjectId}' is given twice.", nameof(subjects));
-            }
-        }
         var slices = new List<PositionalSlice>();
-        foreach (var s in list)
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var st in stacks)
         {
-            foreach (var st in s.Stacks)
+            ArgumentNullException.ThrowIfNull(st, nameof(stacks));
+            if (requireLabels && st.Labels is null)
             {
-                if (requireLabels && st.Labels is null)
-                {
-                    throw new DatasetException($"Subject '{s.SubjectId}' ({st.Part}) has no labels; fine-tuning needs labelled subjects.");
-                }
-                for (int k = 0; k < st.Depth; k++)
-                {
-                    slices.Add(new PositionalSlice(st, k));
-                }
+                throw new DatasetException($"Subject '{st.SubjectId}' ({st.Part}) has no labels; fine-tuning needs labelled subjects.");
+            }
+            ids.Add(st.SubjectId);
+            for (int k = 0; k < st.Depth; k++)
+            {
+                slices.Add(new PositionalSlice(st, k));
             }
         }
         if (slices.Count == 0)
@@ -47,15 +40,29 @@ public sealed class PositionalSliceSampler
         }
         _slices = [.. slices];
         Seed = seed;
-        SubjectIds = [.. ids.Order(StringComparer.Ordinal)];
+        SubjectIds = [.. ids];
     }
 
     /// <summary>A sampler over the slices of unlabelled (or any) subjects for pretraining; labels, if any, are ignored.</summary>
-    public static PositionalSliceSampler ForPretraining(IEnumerable<PreparedSubject> subjects, int seed) => new(subjects, seed, requireLabels: false);
+    /// <exception cref="ArgumentException">A subject is given twice.</exception>
+    /// <exception cref="DatasetException">No slices.</exception>
+    public static PositionalSliceSampler ForPretraining(IEnumerable<PreparedSubject> subjects, int seed) => new(StacksOf(subjects), seed, requireLabels: false);
 
     /// <summary>A sampler over labelled subjects for fine-tuning.</summary>
-    /// <exception cref="DatasetException">A subject has no labels.</exception>
-    public static PositionalSliceSampler ForFineTuning(IEnumerable<PreparedSubject> subjects, int seed) => new(subjects, seed, requireLabels: true);
+    /// <exception cref="ArgumentException">A subject is given twice.</exception>
+    /// <exception cref="DatasetException">A subject has no labels, or no slices.</exception>
+    public static PositionalSliceSampler ForFineTuning(IEnumerable<PreparedSubject> subjects, int seed) => new(StacksOf(subjects), seed, requireLabels: true);
+
+    /// <summary>A sampler over prepared stacks (for example both thighs of several subjects), in the order given.</summary>
+    /// <param name="stacks">The stacks.</param>
+    /// <param name="seed">The seed.</param>
+    /// <param name="requireLabels">Whether every stack must carry labels (fine-tuning).</param>
+    /// <exception cref="DatasetException">A stack lacks labels when they are required, or there are no slices.</exception>
+    public static PositionalSliceSampler ForStacks(IEnumerable<SliceStack> stacks, int seed, bool requireLabels)
+    {
+        ArgumentNullException.ThrowIfNull(stacks);
+        return new([.. stacks], seed, requireLabels);
+    }
 
     /// <summary>The seed.</summary>
     public int Seed { get; }
@@ -66,38 +73,73 @@ public sealed class PositionalSliceSampler
     /// <summary>Number of slices per epoch.</summary>
     public int Count => _slices.Length;
 
-    /// <summary>All slices in a seeded random order for epoch <paramref name="epoch"/> (a different order each epoch).</summary>
+    /// <summary>Batches per epoch: <paramref name="stepsPerEpoch"/> when given, else one pass
+    /// (<c>max(1, Count / batchSize)</c>).</summary>
+    public int BatchesPerEpoch(int batchSize, int? stepsPerEpoch = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return stepsPerEpoch ?? Math.Max(1, _slices.Length / batchSize);
+    }
+
+    /// <summary>All slices in a seeded random order for epoch <paramref name="epoch"/> (a different order each epoch);
+    /// the first shuffle that <see cref="Batches"/> cuts into batches.</summary>
     public IReadOnlyList<PositionalSlice> Epoch(int epoch)
     {
         var order = (PositionalSlice[])_slices.Clone();
-        new Random(HashCode32(Seed, epoch)).Shuffle(order);
+        GeneratorFor(epoch).Shuffle(order);
         return order;
     }
 
-    /// <summary>The slices of epoch <paramref name="epoch"/> in batches of <paramref name="batchSize"/>; the last, smaller
-    /// batch is dropped when <paramref name="dropLast"/> is true (unless it would leave no batch at all).</summary>
-    public IEnumerable<IReadOnlyList<PositionalSlice>> Batches(int epoch, int batchSize, bool dropLast = true)
+    /// <summary>
+    /// The batches of epoch <paramref name="epoch"/>: consecutive runs of <c>min(batchSize, Count)</c> slices from a
+    /// seeded shuffle; without <paramref name="stepsPerEpoch"/> one pass (the incomplete last batch dropped unless it is
+    /// the only one), with it exactly that many batches, reshuffling (from the same generator) whenever a shuffle runs out.
+    /// </summary>
+    public IEnumerable<PositionalSlice[]> Batches(int epoch, int batchSize, int? stepsPerEpoch = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var order = Epoch(epoch);
-        int full = order.Count / batchSize;
-        for (int b = 0; b < full; b++)
+        int steps = BatchesPerEpoch(batchSize, stepsPerEpoch);
+        if (steps < 1)
         {
-            yield return order.Skip(b * batchSize).Take(batchSize).ToArray();
+            throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "Steps per epoch must be at least 1.");
         }
-        int rest = order.Count - (full * batchSize);
-        if (rest > 0 && (!dropLast || full == 0))
+        return Iterate(GeneratorFor(epoch), Math.Min(batchSize, _slices.Length), steps);
+    }
+
+    private IEnumerable<PositionalSlice[]> Iterate(Random rng, int b, int steps)
+    {
+        var order = new List<PositionalSlice>();
+        int cursor = 0;
+        for (int s = 0; s < steps; s++)
         {
-            yield return order.Skip(full * batchSize).ToArray();
+            if (cursor + b > order.Count)
+            {
+                var shuffled = (PositionalSlice[])_slices.Clone();
+                rng.Shuffle(shuffled);
+                order.RemoveRange(0, cursor);
+                order.AddRange(shuffled);
+                cursor = 0;
+            }
+            yield return order.GetRange(cursor, b).ToArray();
+            cursor += b;
         }
     }
 
-    private static int HashCode32(int seed, int epoch)
+    private Random GeneratorFor(int epoch) => new(Seeds.Derive(Seed, Seeds.Sampling, epoch));
+
+    private static List<SliceStack> StacksOf(IEnumerable<PreparedSubject> subjects)
     {
-        ulong z = ((ulong)(uint)seed << 32) ^ (uint)epoch;
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+        ArgumentNullException.ThrowIfNull(subjects);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var stacks = new List<SliceStack>();
+        foreach (var s in subjects)
+        {
+            ArgumentNullException.ThrowIfNull(s, nameof(subjects));
+            if (!ids.Add(s.SubjectId))
+            {
+                throw new ArgumentException($"Subject '{s.SubjectId}' is given twice.", nameof(subjects));
+            }
+            stacks.AddRange(s.Stacks);
+        }
+        return stacks;
     }
 }

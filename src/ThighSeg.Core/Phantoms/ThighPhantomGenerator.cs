@@ -70,15 +70,7 @@ public sealed class ThighPhantomGenerator
         ThighAnatomy.Muscles.Where(m => m.Label > 0).Select(m => KeyValuePair.Create(m.Label, m.Name)));
 
     /// <summary>The seed of subject <paramref name="index"/> of a cohort generated with <paramref name="cohortSeed"/>.</summary>
-    public static int SubjectSeed(int cohortSeed, int index)
-    {
-        ulong z = ((ulong)(uint)cohortSeed << 32) ^ (uint)index;
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (int)(z & 0x7FFFFFFF);
-    }
+    public static int SubjectSeed(int cohortSeed, int index) => Randomness.Seeds.Derive(cohortSeed, Randomness.Seeds.Cohort, (uint)index);
 
     /// <summary>The conventional identifier of cohort subject <paramref name="index"/> (0-based): <c>sub-001</c>, ...</summary>
     public static string SubjectId(int index) => $"sub-{index + 1:D3}";

@@ -301,7 +301,7 @@ public sealed class LabelEfficiencyExperiment
     public static FineTuneOptions WithSeed(FineTuneOptions o, int seed)
     {
         ArgumentNullException.ThrowIfNull(o);
-        return o with { Seed = seed };
+        return o with { Schedule = o.Schedule with { Seed = seed } };
     }
 
     private int RepeatSeed(int repeat) => unchecked((Options.Seed * 7919) + (repeat * 104729) + 17);

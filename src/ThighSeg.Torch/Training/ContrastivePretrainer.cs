@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
+using ThighSeg.Core.Randomness;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
@@ -23,8 +23,8 @@ namespace ThighSeg.Torch.Training;
 /// Output folder: <c>checkpoint.bin</c> after every epoch (atomic) and, at the end, the encoder artifact
 /// (<c>manifest.json</c> + <c>encoder.bin</c>). Calling <see cref="Pretrain"/> again with the same options and data
 /// resumes after the last complete epoch and gives the same result as an uninterrupted run on the CPU.
-/// Not thread-safe. Losses are read back to the host only every <see cref="PretrainOptions.LogInterval"/> steps and at
-/// epoch ends.
+/// Training runs in the one <see cref="TrainingLoop"/> with a <see cref="ContrastiveObjective"/>. Not thread-safe. Losses
+/// are read back to the host only every <see cref="TrainingSchedule.LogInterval"/> steps and at epoch ends.
 /// </remarks>
 public sealed class ContrastivePretrainer : IEncoderPretrainer
 {
@@ -63,66 +63,32 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
         {
             throw new ThighSegException(ex.Message, ex);
         }
-        var sampler = new SliceSampler(stacks);
-        if (sampler.SliceCount < 2)
+        var o = _options;
+        try
+        {
+            o.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ThighSegException(ex.Message, ex);
+        }
+        var sampler = PositionalSliceSampler.ForStacks(stacks, o.Schedule.Seed, requireLabels: false);
+        if (sampler.Count < 2)
         {
             throw new ThighSegException("Contrastive pretraining needs at least two slices.");
         }
         Device device = TorchBackend.Resolve(_device);
         Directory.CreateDirectory(outputDirectory);
-        string checkpointPath = Path.Combine(outputDirectory, CheckpointFile);
-        string fingerprint = Checkpoint.Fingerprint(_options, stacks, "pretrain");
-        var o = _options;
-        int stepsPerEpoch = sampler.StepsPerEpoch(o.BatchSize, o.StepsPerEpoch);
-        long totalSteps = (long)stepsPerEpoch * o.Epochs;
-        var clock = Stopwatch.StartNew();
+        var checkpoint = new TrainingLoop.CheckpointSpec(
+            Path.Combine(outputDirectory, CheckpointFile),
+            Checkpoint.Fingerprint(o, stacks, "pretrain"),
+            new JsonObject { ["method"] = o.Method.ToString() });
 
-        using var net = new ContrastiveNetwork(o.Network, o.EmbeddingDim, Seeds.Derive(o.Seed, Seeds.Initialisation, 0)).to(device);
-        using var optimizer = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], o.LearningRate, o.Momentum, o.WeightDecay);
-        var augmenter = new TensorAugmenter(o.Augmentation);
-        var state = Checkpoint.TryRead(checkpointPath, fingerprint, net, optimizer);
-        bool resumed = state is not null;
-        int startEpoch = state?.Epoch ?? 0;
-        long step = state?.Step ?? 0;
-        var history = state?.LossHistory ?? [];
-        if (resumed)
-        {
-            progress?.Report(new TrainingProgress("resume", startEpoch, o.Epochs, step, totalSteps, history.LastOrDefault(double.NaN), 0, clock.Elapsed));
-        }
-
-        using var epochMeter = new LossMeter(device);
-        using var logMeter = new LossMeter(device);
-        net.train();
-        for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
-        {
-            var rng = new Random(Seeds.Derive(o.Seed, Seeds.Augmentation, epoch));
-            double lr = o.LearningRate;
-            foreach (var batch in sampler.Epoch(o.Seed, epoch, o.BatchSize, o.StepsPerEpoch))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                lr = CosineSchedule.At(step, totalSteps, o.LearningRate, 0);
-                optimizer.LearningRate = lr;
-                using (NewDisposeScope())
-                {
-                    Tensor loss = PretrainStep.Loss(net, augmenter, batch, o, device, rng);
-                    optimizer.ZeroGrad();
-                    loss.backward();
-                    optimizer.Step();
-                    epochMeter.Add(loss);
-                    logMeter.Add(loss);
-                }
-                step++;
-                if (step % o.LogInterval == 0)
-                {
-                    progress?.Report(new TrainingProgress("pretrain", epoch + 1, o.Epochs, step, totalSteps, logMeter.Drain(), lr, clock.Elapsed));
-                }
-            }
-            double epochLoss = epochMeter.Drain();
-            history.Add(epochLoss);
-            var extra = new JsonObject { ["method"] = o.Method.ToString() };
-            Checkpoint.Write(checkpointPath, new Checkpoint.State(fingerprint, epoch + 1, step, history, extra, []), net, optimizer);
-            progress?.Report(new TrainingProgress("pretrain", epoch + 1, o.Epochs, step, totalSteps, epochLoss, lr, clock.Elapsed));
-        }
+        using var net = new ContrastiveNetwork(o.Network, o.EmbeddingDim, Seeds.Derive(o.Schedule.Seed, Seeds.Initialisation, 0)).to(device);
+        using var optimizer = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], o.Schedule.LearningRate, o.Momentum, o.Schedule.WeightDecay);
+        var objective = new ContrastiveObjective(net, optimizer, new TensorAugmenter(o.Augmentation), o, device);
+        var run = new TrainingLoop(o.Schedule, "pretrain", device).Run(objective, sampler, checkpoint, [], progress, cancellationToken);
+        long step = run.Steps;
 
         var manifest = new ModelManifest(
             ModelArtifact.CurrentFormatVersion,
@@ -133,8 +99,8 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
             Preprocessing,
             new TrainingProvenance(
                 o.Method.ToString().ToLowerInvariant(),
-                o.Seed,
-                o.Epochs,
+                o.Schedule.Seed,
+                o.Schedule.Epochs,
                 step,
                 stacks.Select(s => s.SubjectId).Distinct().ToList(),
                 ModelArtifact.OptionsJson(o),
@@ -143,24 +109,8 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
                 null),
             "encoder.bin");
         ModelArtifact.Write(outputDirectory, manifest, net.Encoder);
-        int slicesPerBatch = Math.Min(o.BatchSize, sampler.SliceCount);
-        return new PretrainResult(outputDirectory, step, history.LastOrDefault(double.NaN), history, resumed,
+        int slicesPerBatch = Math.Min(o.Schedule.BatchSize, sampler.Count);
+        return new PretrainResult(outputDirectory, step, run.LossHistory.LastOrDefault(double.NaN), run.LossHistory, run.Resumed,
             PretrainResult.CollapseLossFor(slicesPerBatch, o.Temperature, o.BaseTemperature));
-    }
-}
-
-/// <summary>One pretraining forward pass: two augmented views of a batch, embeddings, contrastive loss (scalar tensor).</summary>
-internal static class PretrainStep
-{
-    public static Tensor Loss(ContrastiveNetwork net, TensorAugmenter augmenter, IReadOnlyList<PositionalSlice> batch, PretrainOptions o, Device device, Random rng)
-    {
-        Tensor images = TensorBridge.Images(batch, device);
-        var (v1, _) = augmenter.Apply(images, null, rng);
-        var (v2, _) = augmenter.Apply(images, null, rng);
-        Tensor views = cat([v1, v2], 0);
-        Tensor z = net.forward(views);
-        Tensor positions = TensorBridge.Positions(batch, device).repeat(2);
-        Tensor? partitions = o.Method == ContrastiveMethod.Gcl ? TensorBridge.Partitions(batch, o.Partitions, device).repeat(2) : null;
-        return ContrastiveLoss.For(o.Method, z, positions, partitions, o);
     }
 }

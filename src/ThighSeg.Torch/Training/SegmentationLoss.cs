@@ -57,22 +57,4 @@ internal static class SegmentationLoss
         }
         return result;
     }
-
-    /// <summary>Mean Dice over foreground classes present in the reference or the prediction (NaN when none is).</summary>
-    public static double MeanForegroundDice(long[,] counts)
-    {
-        double sum = 0;
-        int n = 0;
-        for (int k = 1; k < counts.GetLength(1); k++)
-        {
-            long denom = counts[1, k] + counts[2, k];
-            if (denom == 0)
-            {
-                continue;
-            }
-            sum += 2.0 * counts[0, k] / denom;
-            n++;
-        }
-        return n == 0 ? double.NaN : sum / n;
-    }
 }

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
+using ThighSeg.Core.Randomness;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
@@ -43,21 +43,6 @@ public sealed class UNetSegmenter : ISegmenter
     /// <summary>The options.</summary>
     public FineTuneOptions Options => _options;
 
-    /// <summary>Splits subjects into training and validation subjects (seeded; whole subjects only).</summary>
-    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation) SplitSubjects(IEnumerable<string> subjects, double validationFraction, int seed)
-    {
-        var all = subjects.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        int nVal = 0;
-        if (all.Length >= 2 && validationFraction > 0)
-        {
-            nVal = Math.Clamp((int)Math.Round(validationFraction * all.Length), 1, all.Length - 1);
-        }
-        new Random(Seeds.Derive(seed, Seeds.Split, 0)).Shuffle(all);
-        var val = all.Take(nVal).Order(StringComparer.Ordinal).ToList();
-        var train = all.Skip(nVal).Order(StringComparer.Ordinal).ToList();
-        return (train, val);
-    }
-
     /// <inheritdoc/>
     public FineTuneResult FineTune(
         IReadOnlyList<SliceStack> labelled,
@@ -73,6 +58,7 @@ public sealed class UNetSegmenter : ISegmenter
         var o = _options;
         try
         {
+            o.Validate();
             o.Network.ValidateInputSize(h, w);
         }
         catch (ArgumentException ex)
@@ -102,7 +88,7 @@ public sealed class UNetSegmenter : ISegmenter
         List<SliceStack> trainStacks, valStacks;
         if (validation is null)
         {
-            (trainSubjects, valSubjects) = SplitSubjects(labelled.Select(s => s.SubjectId), o.ValidationFraction, o.Seed);
+            (trainSubjects, valSubjects) = CaseSplits.HoldOut(labelled.Select(s => s.SubjectId), o.ValidationFraction, o.Schedule.Seed);
             trainStacks = labelled.Where(s => trainSubjects.Contains(s.SubjectId)).ToList();
             valStacks = labelled.Where(s => valSubjects.Contains(s.SubjectId)).ToList();
         }
@@ -118,13 +104,10 @@ public sealed class UNetSegmenter : ISegmenter
             trainStacks = [.. labelled];
             valStacks = [.. validation];
         }
-        var sampler = new SliceSampler(trainStacks);
-        int stepsPerEpoch = sampler.StepsPerEpoch(o.BatchSize, o.StepsPerEpoch);
-        long totalSteps = (long)stepsPerEpoch * o.Epochs;
+        var sampler = PositionalSliceSampler.ForStacks(trainStacks, o.Schedule.Seed, requireLabels: true);
         Device device = TorchBackend.Resolve(_device);
-        var clock = Stopwatch.StartNew();
 
-        var net = new UNet2d(o.Network, classes.Count, Seeds.Derive(o.Seed, Seeds.Initialisation, 0));
+        var net = new UNet2d(o.Network, classes.Count, Seeds.Derive(o.Schedule.Seed, Seeds.Initialisation, 0));
         try
         {
             string? initDescription = null;
@@ -138,91 +121,20 @@ public sealed class UNetSegmenter : ISegmenter
             var encoderHandles = encoderParameters.Select(p => p.Handle).ToHashSet();
             var otherParameters = net.parameters().Where(p => !encoderHandles.Contains(p.Handle)).ToList();
             using var optimizer = new AdamOptimizer(
-                [new ParameterGroup(encoderParameters, o.EncoderLearningRateScale), new ParameterGroup(otherParameters)], o.LearningRate, o.WeightDecay);
-            var augmenter = new TensorAugmenter(o.Augmentation);
-
-            string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, CheckpointFile);
-            string fingerprint = Checkpoint.Fingerprint(o, trainStacks.Concat(valStacks), $"finetune|{string.Join(",", classes.Values)}|{initDescription}|{validation is null}");
-            var state = checkpointPath is null ? null : Checkpoint.TryRead(checkpointPath, fingerprint, net, optimizer);
-            int startEpoch = state?.Epoch ?? 0;
-            long step = state?.Step ?? 0;
-            var history = state?.LossHistory ?? [];
-            byte[]? best = state is { Blobs.Count: > 0 } ? state.Blobs[0] : null;
-            int bestEpoch = state?.Extra["bestEpoch"]?.GetValue<int>() ?? 0;
-            double? bestDice = state?.Extra["bestDice"]?.GetValue<double>();
-            if (state is not null)
-            {
-                progress?.Report(new TrainingProgress("resume", startEpoch, o.Epochs, step, totalSteps, history.LastOrDefault(double.NaN), 0, clock.Elapsed, bestDice));
-            }
-
-            using var epochMeter = new LossMeter(device);
-            using var logMeter = new LossMeter(device);
-            for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
-            {
-                net.train();
-                var rng = new Random(Seeds.Derive(o.Seed, Seeds.Augmentation, epoch));
-                double lr = o.LearningRate;
-                foreach (var batch in sampler.Epoch(o.Seed, epoch, o.BatchSize, o.StepsPerEpoch))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    lr = CosineSchedule.At(step, totalSteps, o.LearningRate, o.MinLearningRate);
-                    optimizer.LearningRate = lr;
-                    using (NewDisposeScope())
-                    {
-                        Tensor loss = FineTuneStep.Loss(net, augmenter, batch, lookup, o.DiceWeight, device, rng);
-                        optimizer.ZeroGrad();
-                        loss.backward();
-                        optimizer.Step();
-                        epochMeter.Add(loss);
-                        logMeter.Add(loss);
-                    }
-                    step++;
-                    if (step % o.LogInterval == 0)
-                    {
-                        progress?.Report(new TrainingProgress("finetune", epoch + 1, o.Epochs, step, totalSteps, logMeter.Drain(), lr, clock.Elapsed));
-                    }
-                }
-                double epochLoss = epochMeter.Drain();
-                history.Add(epochLoss);
-                progress?.Report(new TrainingProgress("finetune", epoch + 1, o.Epochs, step, totalSteps, epochLoss, lr, clock.Elapsed));
-
-                bool lastEpoch = epoch == o.Epochs - 1;
-                if (valStacks.Count > 0 && ((epoch + 1) % o.ValidateEvery == 0 || lastEpoch))
-                {
-                    double dice = Validate(net, device, valStacks, lookup);
-                    progress?.Report(new TrainingProgress("validate", epoch + 1, o.Epochs, step, totalSteps, double.NaN, lr, clock.Elapsed, dice));
-                    if (bestDice is null || dice > bestDice.Value || (double.IsNaN(bestDice.Value) && !double.IsNaN(dice)))
-                    {
-                        bestDice = dice;
-                        bestEpoch = epoch + 1;
-                        best = SaveToBytes(net);
-                    }
-                }
-                if (checkpointPath is not null)
-                {
-                    var extra = new JsonObject { ["bestEpoch"] = bestEpoch };
-                    if (bestDice is double bd && double.IsFinite(bd))
-                    {
-                        extra["bestDice"] = bd;
-                    }
-                    Checkpoint.Write(checkpointPath, new Checkpoint.State(fingerprint, epoch + 1, step, history, extra, best is null ? [] : [best]), net, optimizer);
-                }
-            }
-
-            if (best is not null)
-            {
-                using var ms = new MemoryStream(best);
-                using var r = new BinaryReader(ms);
-                net.load(r, strict: true);
-            }
-            else
-            {
-                bestEpoch = o.Epochs;
-            }
+                [new ParameterGroup(encoderParameters, o.EncoderLearningRateScale), new ParameterGroup(otherParameters)], o.Schedule.LearningRate, o.Schedule.WeightDecay);
+            var objective = new SegmentationObjective(net, optimizer, new TensorAugmenter(o.Augmentation), lookup, o.DiceWeight, device);
+            var selector = new BestModelSelector(net, device, valStacks, lookup, o.ValidateEvery, o.EarlyStoppingPatience);
+            var checkpoint = checkpointDirectory is null ? null : new TrainingLoop.CheckpointSpec(
+                Path.Combine(checkpointDirectory, CheckpointFile),
+                Checkpoint.Fingerprint(o, trainStacks.Concat(valStacks), $"finetune|{string.Join(",", classes.Values)}|{initDescription}|{validation is null}"));
+            var run = new TrainingLoop(o.Schedule, "finetune", device).Run(objective, sampler, checkpoint, [selector], progress, cancellationToken);
+            long step = run.Steps;
+            selector.RestoreBest();
+            int bestEpoch = selector.Best is null ? run.EpochsRun : selector.BestEpoch;
             var provenance = new TrainingProvenance(
                 pretrainedEncoder is null ? "finetune-from-random" : "finetune-from-pretrained",
-                o.Seed,
-                o.Epochs,
+                o.Schedule.Seed,
+                o.Schedule.Epochs,
                 step,
                 trainSubjects.Concat(valSubjects.Select(v => "val:" + v)).ToList(),
                 ModelArtifact.OptionsJson(o),
@@ -230,71 +142,12 @@ public sealed class UNetSegmenter : ISegmenter
                 DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
                 initDescription);
             var model = new UNetSegmentationModel(net, device, classes, provenance, null);
-            return new FineTuneResult(model, bestEpoch, bestDice, trainSubjects, valSubjects, history);
+            return new FineTuneResult(model, bestEpoch, selector.BestDice, trainSubjects, valSubjects, run.LossHistory);
         }
         catch
         {
             net.Dispose();
             throw;
         }
-    }
-
-    private static byte[] SaveToBytes(nn.Module net)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            net.save(w);
-        }
-        return ms.ToArray();
-    }
-
-    /// <summary>Mean over validation stacks of the mean foreground Dice (argmax prediction, no augmentation).</summary>
-    internal static double Validate(UNet2d net, Device device, IReadOnlyList<SliceStack> stacks, LabelLookup lookup, int batchSize = 16)
-    {
-        net.eval();
-        using var noGrad = no_grad();
-        double sum = 0;
-        int n = 0;
-        foreach (var stack in stacks)
-        {
-            var counts = new long[3, lookup.Classes.Count];
-            for (int start = 0; start < stack.Depth; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var slices = Enumerable.Range(start, Math.Min(batchSize, stack.Depth - start)).Select(k => new PositionalSlice(stack, k)).ToArray();
-                Tensor pred = net.forward(TensorBridge.Images(slices, device)).argmax(1);
-                Tensor reference = TensorBridge.Labels(slices, lookup, device);
-                var c = SegmentationLoss.OverlapCounts(pred, reference, lookup.Classes.Count);
-                for (int i = 0; i < 3; i++)
-                {
-                    for (int k = 0; k < c.GetLength(1); k++)
-                    {
-                        counts[i, k] += c[i, k];
-                    }
-                }
-            }
-            double d = SegmentationLoss.MeanForegroundDice(counts);
-            if (!double.IsNaN(d))
-            {
-                sum += d;
-                n++;
-            }
-        }
-        net.train();
-        return n == 0 ? double.NaN : sum / n;
-    }
-}
-
-/// <summary>One fine-tuning forward pass: augmented batch (same transform for image and labels), logits, loss.</summary>
-internal static class FineTuneStep
-{
-    public static Tensor Loss(UNet2d net, TensorAugmenter augmenter, IReadOnlyList<PositionalSlice> batch, LabelLookup lookup, double diceWeight, Device device, Random rng)
-    {
-        Tensor images = TensorBridge.Images(batch, device);
-        Tensor labels = TensorBridge.Labels(batch, lookup, device);
-        var (x, y) = augmenter.Apply(images, labels, rng);
-        Tensor logits = net.forward(x);
-        return SegmentationLoss.Compute(logits, y!, diceWeight);
     }
 }

@@ -151,8 +151,27 @@ public class SplitsAndSamplingTests
         Assert.Multiple(() =>
         {
             Assert.That(sampler.Count, Is.EqualTo(10));
-            Assert.That(batches.Select(b => b.Count), Is.EqualTo(new[] { 4, 4 }));
-            Assert.That(sampler.Batches(0, 4, dropLast: false).Select(b => b.Count), Is.EqualTo(new[] { 4, 4, 2 }));
+            Assert.That(batches.Select(b => b.Length), Is.EqualTo(new[] { 4, 4 }));
+            Assert.That(batches.SelectMany(b => b), Is.EqualTo(sampler.Epoch(0).Take(8)), "one pass cuts the epoch's first shuffle");
+            Assert.That(sampler.BatchesPerEpoch(4), Is.EqualTo(2));
+            Assert.That(sampler.Batches(0, 20).Select(b => b.Length), Is.EqualTo(new[] { 10 }), "fewer slices than a batch: one batch of all");
+        });
+    }
+
+    [Test]
+    public void FixedSteps_ChainShufflesAndSeeEverySliceOfEachShuffle()
+    {
+        var sampler = PositionalSliceSampler.ForPretraining([Prepared("a", 5, false, 1)], seed: 3);
+        var batches = sampler.Batches(2, 4, stepsPerEpoch: 5).ToList();
+        var flat = batches.SelectMany(b => b).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(batches, Has.Count.EqualTo(5));
+            Assert.That(batches.All(b => b.Length == 4), Is.True);
+            Assert.That(flat.Take(8), Is.EqualTo(sampler.Epoch(2).Take(8)));
+            Assert.That(flat.Skip(8).Take(2), Is.EqualTo(sampler.Epoch(2).Skip(8)), "the rest of the first shuffle comes before the next one");
+            Assert.That(flat.Skip(10).Take(10).Distinct().Count(), Is.EqualTo(10), "the second shuffle is a permutation");
+            Assert.That(sampler.Batches(2, 4, stepsPerEpoch: 5).SelectMany(b => b), Is.EqualTo(flat), "deterministic in (seed, epoch)");
         });
     }
 
@@ -177,6 +196,26 @@ public class SplitsAndSamplingTests
         {
             Assert.That(sets[0].Overlaps(sets[1]) || sets[0].Overlaps(sets[2]) || sets[1].Overlaps(sets[2]), Is.False);
             Assert.That(sets.SelectMany(s => s).Intersect(splits.Test), Is.Empty);
+        });
+    }
+}
+
+public sealed class HoldOutTests
+{
+    [Test]
+    public void HoldOut_KeepsWholeSubjects_IsSeeded_AndNeverEmptiesTraining()
+    {
+        string[] subjects = ["d", "a", "c", "b", "a", "e"];
+        var (train, val) = ThighSeg.Core.Data.CaseSplits.HoldOut(subjects, 0.4, 3);
+        var again = ThighSeg.Core.Data.CaseSplits.HoldOut(subjects.Reverse(), 0.4, 3);
+        Assert.Multiple(() =>
+        {
+            Assert.That(val, Has.Count.EqualTo(2));
+            Assert.That(train.Concat(val).Order(), Is.EqualTo(new[] { "a", "b", "c", "d", "e" }));
+            Assert.That(again.Validation, Is.EqualTo(val), "independent of input order");
+            Assert.That(ThighSeg.Core.Data.CaseSplits.HoldOut(["a", "b"], 0.9, 1).Train, Has.Count.EqualTo(1));
+            Assert.That(ThighSeg.Core.Data.CaseSplits.HoldOut(["a"], 0.5, 1).Validation, Is.Empty);
+            Assert.That(ThighSeg.Core.Data.CaseSplits.HoldOut(subjects, 0, 1).Validation, Is.Empty);
         });
     }
 }

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using ThighSeg.Core.Abstractions;
+
+namespace ThighSeg.Cli.Options;
+
+/// <summary>
+/// The fine-tuning flags, bound to <see cref="FineTuneOptions"/>: the schedule (<see cref="ScheduleFlags"/>, prefixed
+/// <c>--finetune-</c> in verbs that also pretrain), <c>--encoder-lr-scale</c>, <c>--dice-weight</c>,
+/// <c>--early-stopping</c> and <c>--validation</c> (held-out train subjects for model selection).
+/// </summary>
+internal sealed class FinetuneFlags
+{
+    /// <summary>Train subjects held out for model selection by default.</summary>
+    public const int DefaultValidation = 1;
+
+    private static readonly FineTuneOptions Defaults = new();
+
+    public FinetuneFlags(string prefix = "")
+    {
+        Schedule = new ScheduleFlags(prefix, FineTuneOptions.DefaultSchedule, "Fine-tuning");
+    }
+
+    public ScheduleFlags Schedule { get; }
+
+    public Option<double> EncoderLearningRateScale { get; } = new("--encoder-lr-scale")
+    {
+        Description = "Encoder learning rate relative to the decoder's, in [0, 1] (1: train all layers alike; 0: freeze the encoder).",
+        DefaultValueFactory = _ => Defaults.EncoderLearningRateScale,
+    };
+
+    public Option<double> DiceWeight { get; } = new("--dice-weight") { Description = "Weight of the soft Dice term added to cross-entropy (0: cross-entropy only).", DefaultValueFactory = _ => Defaults.DiceWeight };
+
+    public Option<int> EarlyStopping { get; } = new("--early-stopping") { Description = "Stop after this many validations without improvement (0: never; the best epoch is kept either way).", DefaultValueFactory = _ => 0 };
+
+    public Option<int> Validation { get; } = new("--validation") { Description = "Train subjects held out for model selection (0: keep the last epoch).", DefaultValueFactory = _ => DefaultValidation };
+
+    public IEnumerable<Option> All => [.. Schedule.All, EncoderLearningRateScale, DiceWeight, EarlyStopping, Validation];
+
+    public FineTuneOptions Bind(ParseResult parse, NetworkFlags network, UNetOptions? networkOverride = null)
+    {
+        double encoderLr = parse.GetValue(EncoderLearningRateScale);
+        double dice = parse.GetValue(DiceWeight);
+        int patience = parse.GetValue(EarlyStopping);
+        if (patience < 0)
+        {
+            throw new UsageException($"{EarlyStopping.Name} {patience}: must be 0 (never) or positive.");
+        }
+        var o = new FineTuneOptions
+        {
+            Network = networkOverride ?? network.Network(parse),
+            Augmentation = network.Augmentation(parse),
+            Schedule = Schedule.Bind(parse, network.SeedValue(parse)),
+            ValidationFraction = 0,
+            EarlyStoppingPatience = patience == 0 ? null : patience,
+        };
+        o = Flag.Bind(EncoderLearningRateScale, encoderLr, nameof(FineTuneOptions.EncoderLearningRateScale), () => o with { EncoderLearningRateScale = encoderLr });
+        o = Flag.Bind(DiceWeight, dice, nameof(FineTuneOptions.DiceWeight), () => o with { DiceWeight = dice });
+        return o;
+    }
+
+    public int ValidationCount(ParseResult parse)
+    {
+        int v = parse.GetValue(Validation);
+        return v >= 0 ? v : throw new UsageException($"{Validation.Name} {v}: must be 0 or more.");
+    }
+}

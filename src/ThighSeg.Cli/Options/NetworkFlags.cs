@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.Torch;
+
+namespace ThighSeg.Cli.Options;
+
+/// <summary>
+/// The flags every training verb shares, with one name and one default each: network (<c>--filters</c>, <c>--norm</c>),
+/// preprocessing (<c>--size</c>, <c>--spacing</c>), augmentation (<c>--flip</c>), <c>--seed</c> and <c>--device</c>.
+/// </summary>
+internal sealed class NetworkFlags
+{
+    /// <summary>The network-space slice size the CLI trains at by default (pixels).</summary>
+    public const int DefaultSize = 64;
+
+    /// <summary>The network-space pixel spacing the CLI trains at by default (mm).</summary>
+    public const double DefaultSpacingMm = 3.0;
+
+    public Option<int> Filters { get; } = new("--filters") { Description = "U-Net base filters F (channels F, 2F, 4F, 8F, centre 16F).", DefaultValueFactory = _ => UNetOptions.DefaultBaseFilters };
+
+    public Option<string> Norm { get; } = new Option<string>("--norm") { Description = "Normalisation after each convolution: batch (the reference design) or instance.", DefaultValueFactory = _ => "batch" }.AcceptOnlyFromAmong("batch", "instance");
+
+    public Option<int> Size { get; } = new("--size") { Description = "Network slice size in pixels (a multiple of 16).", DefaultValueFactory = _ => DefaultSize };
+
+    public Option<double> Spacing { get; } = new("--spacing") { Description = "In-plane pixel spacing of network slices, mm.", DefaultValueFactory = _ => DefaultSpacingMm };
+
+    public Option<double> Flip { get; } = new("--flip") { Description = "Probability of each random flip (left-right, anterior-posterior) in training augmentation; 0 keeps the canonical orientation.", DefaultValueFactory = _ => new AugmentationOptions().FlipProbability };
+
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed; the same seed reproduces a CPU run for the same thread count.", DefaultValueFactory = _ => 0 };
+
+    public Option<string> Device { get; } = DeviceOption.Create();
+
+    /// <summary>The options that describe the network and its input (they must agree with a pretrained encoder's).</summary>
+    public IEnumerable<Option> Architecture => [Filters, Norm, Size, Spacing];
+
+    public IEnumerable<Option> All => [Filters, Norm, Size, Spacing, Flip, Seed, Device];
+
+    public UNetOptions Network(ParseResult parse)
+    {
+        int f = parse.GetValue(Filters);
+        return Flag.Bind(Filters, f, nameof(UNetOptions.BaseFilters),
+            () => new UNetOptions { BaseFilters = f, Norm = parse.GetValue(Norm) == "instance" ? NormKind.Instance : NormKind.Batch });
+    }
+
+    /// <summary>Training augmentation: the default recipe with the <c>--flip</c> probability.</summary>
+    public AugmentationOptions Augmentation(ParseResult parse)
+    {
+        double flip = parse.GetValue(Flip);
+        return Flag.Bind(Flip, flip, "flipProbability", () => new AugmentationOptions(flipProbability: flip));
+    }
+
+    public PreprocessingOptions Preprocessing(ParseResult parse)
+    {
+        int size = parse.GetValue(Size);
+        double spacing = parse.GetValue(Spacing);
+        var p = Flag.Bind(Size, size, nameof(PreprocessingOptions.TargetSize), () => new PreprocessingOptions { TargetSize = size });
+        p = Flag.Bind(Spacing, spacing, nameof(PreprocessingOptions.TargetSpacingMm), () => p with { TargetSpacingMm = spacing });
+        if (size % 16 != 0)
+        {
+            throw new UsageException($"{Size.Name} {size}: must be a multiple of 16.");
+        }
+        return p;
+    }
+
+    public int SeedValue(ParseResult parse) => parse.GetValue(Seed);
+
+    public ComputeDevice DeviceValue(ParseResult parse) => DeviceOption.Get(parse, Device);
+
+    /// <summary>
+    /// The network and preprocessing of a pretrained encoder, which fine-tuning must use: a flag given explicitly with
+    /// another value is an error naming both values (<see cref="UsageException"/>).
+    /// </summary>
+    public void CheckAgainst(ParseResult parse, string initFlag, UNetOptions network, PreprocessingOptions? preprocessing)
+    {
+        var conflicts = new List<string>();
+        void Compare(Option option, string given, string encoder)
+        {
+            if (Flag.IsExplicit(parse, option) && given != encoder)
+            {
+                conflicts.Add($"{option.Name} {given} (the encoder has {encoder})");
+            }
+        }
+        string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
+        Compare(Filters, Inv(parse.GetValue(Filters)), Inv(network.BaseFilters));
+        Compare(Norm, parse.GetValue(Norm) ?? "", network.Norm == NormKind.Instance ? "instance" : "batch");
+        if (preprocessing is not null)
+        {
+            Compare(Size, Inv(parse.GetValue(Size)), Inv(preprocessing.TargetSize));
+            Compare(Spacing, Inv(parse.GetValue(Spacing)), Inv(preprocessing.TargetSpacingMm));
+        }
+        if (conflicts.Count > 0)
+        {
+            throw new UsageException($"{string.Join("; ", conflicts)}: fine-tuning from {initFlag} uses the encoder's network and preprocessing. Drop the flag(s), or pretrain a new encoder with them.");
+        }
+    }
+}

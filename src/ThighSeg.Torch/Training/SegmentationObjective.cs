@@ -1,0 +1,27 @@
+using ThighSeg.Core.Data;
+using ThighSeg.Torch.Augmentation;
+using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Models;
+using static TorchSharp.torch;
+
+namespace ThighSeg.Torch.Training;
+
+/// <summary>
+/// The fine-tuning objective: a batch augmented with one transform for image and labels, U-Net logits, and
+/// cross-entropy plus the weighted soft Dice (<see cref="SegmentationLoss"/>).
+/// </summary>
+internal sealed class SegmentationObjective(UNet2d net, ParameterOptimizer optimizer, TensorAugmenter augmenter, LabelLookup lookup, double diceWeight, Device device) : ITrainingObjective
+{
+    public nn.Module Module => net;
+
+    public ParameterOptimizer Optimizer => optimizer;
+
+    public Tensor Loss(IReadOnlyList<PositionalSlice> batch, Random rng)
+    {
+        Tensor images = TensorBridge.Images(batch, device);
+        Tensor labels = TensorBridge.Labels(batch, lookup, device);
+        var (x, y) = augmenter.Apply(images, labels, rng);
+        Tensor logits = net.forward(x);
+        return SegmentationLoss.Compute(logits, y!, diceWeight);
+    }
+}

@@ -1,0 +1,50 @@
+using ThighSeg.Core.Abstractions;
+
+namespace ThighSeg.Core.Tests.Abstractions;
+
+public sealed class OptionsTests
+{
+    [Test]
+    public void With_KeepsEveryOtherValue()
+    {
+        var o = new FineTuneOptions { EncoderLearningRateScale = 0.1, DiceWeight = 2, EarlyStoppingPatience = 3 };
+        var seeded = o with { Schedule = o.Schedule with { Seed = 9 } };
+        Assert.Multiple(() =>
+        {
+            Assert.That(seeded.EncoderLearningRateScale, Is.EqualTo(0.1));
+            Assert.That(seeded.DiceWeight, Is.EqualTo(2));
+            Assert.That(seeded.EarlyStoppingPatience, Is.EqualTo(3));
+            Assert.That(seeded.Schedule.Seed, Is.EqualTo(9));
+            Assert.That(seeded.Schedule with { Seed = 0 }, Is.EqualTo(FineTuneOptions.DefaultSchedule));
+        });
+    }
+
+    [Test]
+    public void InitValidation_NamesThePropertyAndValue()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new TrainingSchedule { Epochs = 0 });
+        Assert.That(ex!.ParamName, Is.EqualTo("Epochs"));
+        Assert.That(ex.Message, Does.Contain("got 0"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FineTuneOptions { EncoderLearningRateScale = 2 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new PretrainOptions { Threshold = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingSchedule { LearningRate = 1e-3, MinLearningRate = 1e-2 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PretrainOptions { Schedule = PretrainOptions.DefaultSchedule with { BatchSize = 1 } }.Validate());
+    }
+
+    [Test]
+    public void LearningRate_WarmsUpLinearly_ThenDecaysWithACosine()
+    {
+        var s = new TrainingSchedule { LearningRate = 1, MinLearningRate = 0, WarmupSteps = 4 };
+        Assert.Multiple(() =>
+        {
+            Assert.That(s.LearningRateAt(0, 104), Is.EqualTo(0.2).Within(1e-12));
+            Assert.That(s.LearningRateAt(3, 104), Is.EqualTo(0.8).Within(1e-12));
+            Assert.That(s.LearningRateAt(4, 104), Is.EqualTo(1).Within(1e-12));
+            Assert.That(s.LearningRateAt(54, 104), Is.EqualTo(0.5).Within(1e-12));
+            Assert.That(s.LearningRateAt(104, 104), Is.EqualTo(0).Within(1e-12));
+        });
+        var plain = s with { WarmupSteps = 0, MinLearningRate = 0.1 };
+        Assert.That(plain.LearningRateAt(0, 10), Is.EqualTo(1));
+        Assert.That(plain.LearningRateAt(5, 10), Is.EqualTo(0.55).Within(1e-12));
+    }
+}
