@@ -80,8 +80,19 @@ internal static class ResultPlots
             var series = plot.Add.Bars(bars);
             series.LegendText = method.Name();
         }
+        // Abbreviated tick labels, rotated so that they never overlap, with a key under the axis.
+        var abbreviations = Abbreviations([.. labels.Select(l => l.LabelName)]);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. Enumerable.Range(0, labels.Count).Select(j => (double)j)], [.. labels.Select(l => Abbreviate(l.LabelName))]);
+            [.. Enumerable.Range(0, labels.Count).Select(j => (double)j)], abbreviations);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 60;
+        var key = labels.Select((l, j) => abbreviations[j] == l.LabelName ? null : $"{abbreviations[j]} = {l.LabelName}").Where(k => k is not null).ToList();
+        if (key.Count > 0)
+        {
+            plot.XLabel(string.Join("\n", key.Chunk(5).Select(c => string.Join("   ", c))));
+            plot.Axes.Bottom.Label.FontSize = 11;
+        }
         plot.Axes.SetLimitsY(0, 1);
         plot.Title($"Test Dice per label with {size} labelled subject{(size == 1 ? "" : "s")}");
         plot.YLabel("Dice (mean ± SD over test subjects)");
@@ -89,9 +100,15 @@ internal static class ResultPlots
         return plot;
     }
 
-    private static string Abbreviate(string name)
+    /// <summary>Initials of each name's parts (<c>vastus_lateralis</c> → <c>VL</c>); a name whose initials collide with
+    /// another's, or that has a single part, stays as it is.</summary>
+    internal static string[] Abbreviations(IReadOnlyList<string> names)
     {
-        var parts = name.Split('_', StringSplitOptions.RemoveEmptyEntries);
-        return parts.Length > 1 ? string.Concat(parts.Select(p => char.ToUpperInvariant(p[0]))) : name;
+        var initials = names.Select(name =>
+        {
+            var parts = name.Split('_', StringSplitOptions.RemoveEmptyEntries);
+            return parts.Length > 1 ? string.Concat(parts.Select(p => char.ToUpperInvariant(p[0]))) : name;
+        }).ToArray();
+        return [.. initials.Select((a, i) => initials.Count(b => b == a) > 1 ? names[i] : a)];
     }
 }
