@@ -27,6 +27,7 @@ public sealed class ResultPlotsTests
             var abbreviations = ResultPlots.Abbreviations([.. names.Select(n => n.Item2)]);
             Assert.That(abbreviations.Distinct().Count(), Is.EqualTo(names.Count));
             Assert.That(abbreviations[0], Is.EqualTo("VL"));
+            Assert.That(abbreviations, Does.Contain("SAR").And.Contain("SEMIM").And.Contain("SEMIT"));
             Assert.That(ResultPlots.Abbreviations(["vastus_lateralis", "vastus_longus"]), Is.EqualTo(new[] { "vastus_lateralis", "vastus_longus" }));
         }
         finally

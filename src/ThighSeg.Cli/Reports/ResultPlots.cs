@@ -19,7 +19,7 @@ internal static class ResultPlots
     {
         var plot = options.Sizes.Count > 1 ? EfficiencyPlot(options, summary) : PerLabelBars(options, summary);
         string tmp = path + ".tmp.png";
-        plot.SavePng(tmp, options.Sizes.Count > 1 ? 800 : 1100, 500);
+        plot.SavePng(tmp, options.Sizes.Count > 1 ? 800 : 1100, options.Sizes.Count > 1 ? 500 : 560);
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -86,7 +86,7 @@ internal static class ResultPlots
             [.. Enumerable.Range(0, labels.Count).Select(j => (double)j)], abbreviations);
         plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
-        plot.Axes.Bottom.MinimumSize = 60;
+        plot.Axes.Bottom.MinimumSize = 100;
         var key = labels.Select((l, j) => abbreviations[j] == l.LabelName ? null : $"{abbreviations[j]} = {l.LabelName}").Where(k => k is not null).ToList();
         if (key.Count > 0)
         {
@@ -100,15 +100,29 @@ internal static class ResultPlots
         return plot;
     }
 
-    /// <summary>Initials of each name's parts (<c>vastus_lateralis</c> → <c>VL</c>); a name whose initials collide with
-    /// another's, or that has a single part, stays as it is.</summary>
+    /// <summary>Initials of each name's parts (<c>vastus_lateralis</c> → <c>VL</c>); a single-part name gives its first
+    /// three letters (<c>sartorius</c> → <c>SAR</c>), lengthened until unique (<c>SEMIM</c>, <c>SEMIT</c>); a name whose
+    /// abbreviation still collides with another's stays as it is.</summary>
     internal static string[] Abbreviations(IReadOnlyList<string> names)
     {
-        var initials = names.Select(name =>
+        var parts = names.Select(n => n.Split('_', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        var result = new string[names.Count];
+        for (int i = 0; i < names.Count; i++)
         {
-            var parts = name.Split('_', StringSplitOptions.RemoveEmptyEntries);
-            return parts.Length > 1 ? string.Concat(parts.Select(p => char.ToUpperInvariant(p[0]))) : name;
-        }).ToArray();
-        return [.. initials.Select((a, i) => initials.Count(b => b == a) > 1 ? names[i] : a)];
+            if (parts[i].Length > 1)
+            {
+                result[i] = string.Concat(parts[i].Select(p => char.ToUpperInvariant(p[0])));
+                continue;
+            }
+            string word = names[i];
+            int length = Math.Min(3, word.Length);
+            while (length < word.Length && names.Any(o => !ReferenceEquals(o, names[i]) && o != word && o.Length >= length
+                && o.StartsWith(word[..length], StringComparison.OrdinalIgnoreCase)))
+            {
+                length++;
+            }
+            result[i] = word[..length].ToUpperInvariant();
+        }
+        return [.. result.Select((a, i) => result.Count(b => b == a) > 1 ? names[i] : a)];
     }
 }
