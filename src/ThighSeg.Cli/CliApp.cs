@@ -35,6 +35,7 @@ internal static class CliApp
         yield return ConvertCommand.Create(output);
         yield return SynthCommand.Create(output, () => VolumeFormats.Default.WriterFor("cohort.nii.gz"));
         yield return EvaluateCommand.Create(output, VolumeFormats.Default.Readers);
+        yield return StatsCommand.Create(output);
         yield return PretrainCommand.Create(output);
         yield return FinetuneCommand.Create(output);
         yield return PredictCommand.Create(output);

@@ -5,6 +5,8 @@ using ThighSeg.Core;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Imaging;
 using ThighSeg.Core.Phantoms;
+using ThighSeg.Core.Quantification;
+using ThighSeg.Core.Tables;
 using ThighSeg.IO;
 
 namespace ThighSeg.Cli.Commands;
@@ -16,7 +18,8 @@ namespace ThighSeg.Cli.Commands;
 /// <param name="Test">Labelled <c>test</c> subjects (after the train ones); the rest are <c>unlabeled</c>.</param>
 /// <param name="Seed">Cohort seed.</param>
 /// <param name="Size">In-plane matrix size (left-right) in pixels.</param>
-internal sealed record SynthRequest(string OutputDirectory, int Subjects, int Labeled, int Test, int Seed, int Size);
+/// <param name="Dixon">Also write water, fat and true fat-fraction images and the fat-fraction truth table (dixon/).</param>
+internal sealed record SynthRequest(string OutputDirectory, int Subjects, int Labeled, int Test, int Seed, int Size, bool Dixon = false);
 
 /// <summary><c>thighseg synth</c>: writes a synthetic thigh-MRI cohort in the dataset layout (images, labels, labels.json, manifest.csv, montage.png).</summary>
 internal static class SynthCommand
@@ -29,15 +32,16 @@ internal static class SynthCommand
         var test = new Option<int>("--test") { Description = "Labelled test subjects (split 'test'); the rest are 'unlabeled'.", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Cohort seed; the same seed gives the same cohort.", DefaultValueFactory = _ => 1 };
         var size = new Option<int>("--size") { Description = "In-plane matrix size (left-right) in pixels, 32..1024.", DefaultValueFactory = _ => 256 };
+        var dixon = new Option<bool>("--dixon") { Description = "Also write Dixon water and fat images with a known per-muscle, per-side fat fraction: dixon/<subject>_water|_fat|_ff.nii.gz and dixon/fat_fraction_truth.csv." };
         var cmd = new Command("synth", "Write a synthetic T1-weighted thigh MRI cohort (both thighs, 13 labelled muscles) with manifest.csv, labels.json and a montage.");
-        foreach (var o in new Option[] { outOpt, subjects, labeled, test, seed, size })
+        foreach (var o in new Option[] { outOpt, subjects, labeled, test, seed, size, dixon })
         {
             cmd.Options.Add(o);
         }
         cmd.SetAction(parse =>
         {
             var req = new SynthRequest(parse.GetValue(outOpt)!, parse.GetValue(subjects), parse.GetValue(labeled), parse.GetValue(test),
-                parse.GetValue(seed), parse.GetValue(size));
+                parse.GetValue(seed), parse.GetValue(size), parse.GetValue(dixon));
             Validate(req);
             Run(req, writer(), output);
             return CliApp.ExitOk;
@@ -83,7 +87,9 @@ internal static class SynthCommand
         {
             throw new ThighSegException($"The volume writer '{writer.FormatName}' cannot write .nii.gz files.");
         }
-        var generator = new ThighPhantomGenerator(new PhantomOptions { MatrixSize = r.Size });
+        var generator = new ThighPhantomGenerator(new PhantomOptions { MatrixSize = r.Size, Dixon = r.Dixon });
+        string dixonDir = Path.Combine(root, "dixon");
+        var truth = new IReadOnlyList<PhantomFatTruth>?[r.Subjects];
         var names = ThighPhantomGenerator.LabelMap.Names;
         var entries = new ManifestEntry[r.Subjects];
         var shapes = new string[r.Subjects];
@@ -101,6 +107,14 @@ internal static class SynthCommand
                 writer.WriteLabels(labelPath, s.Labels, names);
             }
             entries[i] = new ManifestEntry(s.SubjectId, imagePath, labelPath, split);
+            if (s.Dixon is { } d)
+            {
+                Directory.CreateDirectory(dixonDir);
+                writer.WriteImage(Path.Combine(dixonDir, s.SubjectId + "_water.nii.gz"), d.Water);
+                writer.WriteImage(Path.Combine(dixonDir, s.SubjectId + "_fat.nii.gz"), d.Fat);
+                writer.WriteImage(Path.Combine(dixonDir, s.SubjectId + "_ff.nii.gz"), d.FatFraction);
+                truth[i] = d.Truth;
+            }
             var (sx, _, sz) = s.Image.Spacing;
             shapes[i] = string.Create(CultureInfo.InvariantCulture, $"{s.SubjectId} {DatasetManifest.SplitName(split),-9} {s.Image.Shape} {sx:F2}x{sx:F2}x{sz:F2} mm levels {s.Parameters.FirstLevel:F2}-{s.Parameters.LastLevel:F2} {s.Parameters.StoredOrientation}");
             if (i == 0)
@@ -110,6 +124,18 @@ internal static class SynthCommand
         });
         ThighPhantomGenerator.LabelMap.Save(Path.Combine(root, Dataset.LabelMapFileName));
         DatasetManifest.Write(Path.Combine(root, "manifest.csv"), entries);
+        if (r.Dixon)
+        {
+            var table = new CsvWriter(["subject", "label", "muscle", "side", "label_name", "voxels", "volume_ml", "fat_fraction"]);
+            for (int i = 0; i < r.Subjects; i++)
+            {
+                foreach (var t in truth[i]!)
+                {
+                    table.AddRow(entries[i].Subject, t.Label, t.Muscle, StatisticsTables.SideName(t.Side), SideLabels.Name(t.Muscle, t.Side), t.Voxels, t.VolumeMl, t.FatFraction);
+                }
+            }
+            table.WriteAtomically(Path.Combine(dixonDir, "fat_fraction_truth.csv"));
+        }
         int scale = Math.Clamp((int)Math.Ceiling(320.0 / r.Size), 1, 8);
         var montage = LabelOverlay.Montage(first!.Image, first.Labels, [0.1, 0.37, 0.63, 0.9], scale);
         PngEncoder.WriteRgb(Path.Combine(root, "montage.png"), montage.Width, montage.Height, montage.Rgb);

@@ -19,7 +19,7 @@ internal static class ResultPlots
     {
         var plot = options.Sizes.Count > 1 ? EfficiencyPlot(options, summary) : PerLabelBars(options, summary);
         string tmp = path + ".tmp.png";
-        plot.SavePng(tmp, options.Sizes.Count > 1 ? 800 : 1100, 500);
+        plot.SavePng(tmp, options.Sizes.Count > 1 ? 800 : 1100, options.Sizes.Count > 1 ? 500 : 560);
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -80,8 +80,19 @@ internal static class ResultPlots
             var series = plot.Add.Bars(bars);
             series.LegendText = method.Name();
         }
+        // Abbreviated tick labels, rotated so that they never overlap, with a key under the axis.
+        var abbreviations = Abbreviations([.. labels.Select(l => l.LabelName)]);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. Enumerable.Range(0, labels.Count).Select(j => (double)j)], [.. labels.Select(l => Abbreviate(l.LabelName))]);
+            [.. Enumerable.Range(0, labels.Count).Select(j => (double)j)], abbreviations);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 100;
+        var key = labels.Select((l, j) => abbreviations[j] == l.LabelName ? null : $"{abbreviations[j]} = {l.LabelName}").Where(k => k is not null).ToList();
+        if (key.Count > 0)
+        {
+            plot.XLabel(string.Join("\n", key.Chunk(5).Select(c => string.Join("   ", c))));
+            plot.Axes.Bottom.Label.FontSize = 11;
+        }
         plot.Axes.SetLimitsY(0, 1);
         plot.Title($"Test Dice per label with {size} labelled subject{(size == 1 ? "" : "s")}");
         plot.YLabel("Dice (mean ± SD over test subjects)");
@@ -89,9 +100,29 @@ internal static class ResultPlots
         return plot;
     }
 
-    private static string Abbreviate(string name)
+    /// <summary>Initials of each name's parts (<c>vastus_lateralis</c> → <c>VL</c>); a single-part name gives its first
+    /// three letters (<c>sartorius</c> → <c>SAR</c>), lengthened until unique (<c>SEMIM</c>, <c>SEMIT</c>); a name whose
+    /// abbreviation still collides with another's stays as it is.</summary>
+    internal static string[] Abbreviations(IReadOnlyList<string> names)
     {
-        var parts = name.Split('_', StringSplitOptions.RemoveEmptyEntries);
-        return parts.Length > 1 ? string.Concat(parts.Select(p => char.ToUpperInvariant(p[0]))) : name;
+        var parts = names.Select(n => n.Split('_', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        var result = new string[names.Count];
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (parts[i].Length > 1)
+            {
+                result[i] = string.Concat(parts[i].Select(p => char.ToUpperInvariant(p[0])));
+                continue;
+            }
+            string word = names[i];
+            int length = Math.Min(3, word.Length);
+            while (length < word.Length && names.Any(o => !ReferenceEquals(o, names[i]) && o != word && o.Length >= length
+                && o.StartsWith(word[..length], StringComparison.OrdinalIgnoreCase)))
+            {
+                length++;
+            }
+            result[i] = word[..length].ToUpperInvariant();
+        }
+        return [.. result.Select((a, i) => result.Count(b => b == a) > 1 ? names[i] : a)];
     }
 }

@@ -18,6 +18,15 @@ public static class MuscleVolumes
     /// <summary>Volume in mL of each label value in <paramref name="values"/> (in that order).</summary>
     public static float[] VolumesMl(Volume<int> labels, IReadOnlyList<int> values)
     {
+        double voxel = VoxelVolumeMl(labels.Affine);
+        return VoxelCounts(labels, values).Select(c => (float)(c * voxel)).ToArray();
+    }
+
+    /// <summary>Number of voxels of each label value in <paramref name="values"/> (in that order).</summary>
+    public static long[] VoxelCounts(Volume<int> labels, IReadOnlyList<int> values)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(values);
         var index = new Dictionary<int, int>(values.Count);
         for (int i = 0; i < values.Count; i++)
         {
@@ -31,7 +40,17 @@ public static class MuscleVolumes
                 counts[i]++;
             }
         }
-        double voxel = VoxelVolumeMl(labels.Affine);
-        return counts.Select(c => (float)(c * voxel)).ToArray();
+        return counts;
+    }
+
+    /// <summary>Area in mm² of one voxel's face in the plane of the first two voxel axes (|column 0 × column 1| of the
+    /// affine): the in-slice area a voxel contributes to a cross-sectional area.</summary>
+    public static double VoxelFaceAreaMm2(Affine a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        double cx = (a[1, 0] * a[2, 1]) - (a[2, 0] * a[1, 1]);
+        double cy = (a[2, 0] * a[0, 1]) - (a[0, 0] * a[2, 1]);
+        double cz = (a[0, 0] * a[1, 1]) - (a[1, 0] * a[0, 1]);
+        return Math.Sqrt((cx * cx) + (cy * cy) + (cz * cz));
     }
 }

@@ -35,6 +35,18 @@ public sealed record PhantomOptions
     /// converters do (default true). When false, volumes are stored in RAS+ voxel order.</summary>
     public bool RandomAxisDirections { get; init; } = true;
 
+    /// <summary>Also generate water and fat (Dixon) images with a known fat fraction (default false): see <see cref="PhantomDixon"/>.
+    /// The T1w-like image is the same with or without.</summary>
+    public bool Dixon { get; init; }
+
+    /// <summary>Scale of the left thigh's muscle compartment relative to its drawn size (0.5..1.5; default 1), for
+    /// deliberately asymmetric subjects.</summary>
+    public double LeftThighScale
+    {
+        get;
+        init => field = value is >= 0.5 and <= 1.5 ? value : throw new ArgumentOutOfRangeException(nameof(LeftThighScale), value, "LeftThighScale must be in [0.5, 1.5].");
+    } = 1.0;
+
     /// <summary>Defaults: 256 pixels, 20 to 80 slices, noise, bias field, random axis directions.</summary>
     public static PhantomOptions Default { get; } = new();
 

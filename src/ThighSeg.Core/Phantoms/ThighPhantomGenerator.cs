@@ -1,4 +1,6 @@
 using ThighSeg.Core.Data;
+using ThighSeg.Core.Metrics;
+using ThighSeg.Core.Quantification;
 using ThighSeg.Core.Volumes;
 
 namespace ThighSeg.Core.Phantoms;
@@ -13,7 +15,11 @@ namespace ThighSeg.Core.Phantoms;
 /// <param name="Levels">Thigh level of every stored slice k (0 = knee joint line, 1 = hip), indexed like the volume's third axis.</param>
 /// <param name="Parameters">The main subject and acquisition parameters drawn from the seed.</param>
 public sealed record PhantomSubject(string SubjectId, int Seed, Volume<float> Image, Volume<int> Labels, Volume<int> Tissue, Volume<int> Sides,
-    IReadOnlyList<double> Levels, PhantomParameters Parameters);
+    IReadOnlyList<double> Levels, PhantomParameters Parameters)
+{
+    /// <summary>The water and fat images with their truth, when generated with <see cref="PhantomOptions.Dixon"/>; otherwise null.</summary>
+    public PhantomDixon? Dixon { get; init; }
+}
 
 /// <summary>The main parameters of one phantom subject.</summary>
 /// <param name="ThighLengthMm">Knee joint line to hip, mm.</param>
@@ -53,6 +59,14 @@ public sealed class ThighPhantomGenerator
     // The muscle compartment bulges posteromedially (adductors and hamstrings): first harmonic towards -135 degrees.
     private static readonly double BulgeC = 0.05 * Math.Cos(-0.75 * Math.PI), BulgeS = 0.05 * Math.Sin(-0.75 * Math.PI);
     private const double SkinI = 0.55, FatI = 1.0, ImFatI = 0.93, FasciaI = 0.08, CortexI = 0.04, MarrowI = 0.80, VesselI = 0.07, NerveI = 0.52;
+    // Dixon: (T1w intensity, water signal, fat signal) per tissue; water + fat is the proton density, fat / (water + fat) the fat fraction.
+    private const double MusclePd = 0.75;
+    private static readonly Signal SkinS = new(SkinI, 0.51, 0.09), FatS = new(FatI, 0.08, 0.92), ImFatS = new(ImFatI, 0.095, 0.855),
+        FasciaS = new(FasciaI, 0.135, 0.015), CortexS = new(CortexI, 0.027, 0.003), MarrowS = new(MarrowI, 0.135, 0.765),
+        VesselS = new(VesselI, 0.05, 0.0), NerveS = new(NerveI, 0.45, 0.15);
+
+    /// <summary>Rician noise of the water and fat images, relative to the fat signal of pure fat (1.0).</summary>
+    private const double DixonNoiseSigma = 0.005;
 
     /// <summary>Creates a generator.</summary>
     /// <exception cref="ArgumentException">Inconsistent options.</exception>
@@ -86,14 +100,16 @@ public sealed class ThighPhantomGenerator
     public PhantomSubject Generate(string subjectId, int seed)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subjectId);
-        var s = new SubjectModel(new Random(seed), Options);
+        var s = new SubjectModel(new Random(seed), Options, seed);
         var shape = new VolumeShape(Options.MatrixSize, s.MatrixY, s.Slices);
         int n = checked((int)shape.VoxelCount);
         var image = new float[n];
         var labels = new int[n];
         var tissue = new int[n];
         var sides = new int[n];
-        Parallel.For(0, s.Slices, k => RenderSlice(s, seed, k, shape, image, labels, tissue, sides));
+        var dixon = Options.Dixon ? new DixonBuffers(new float[n], new float[n], new float[n]) : null;
+        Parallel.For(0, s.Slices, k => RenderSlice(s, seed, k, shape, image, labels, tissue, sides, dixon));
+        var truth = dixon is null ? null : FatTruth(labels, sides, dixon.Truth, MuscleVolumes.VoxelVolumeMl(Affine.FromSpacing(s.PixelMm, s.PixelMm, s.SliceMm)));
 
         // Stored axis directions: RAS+ internally; optionally flip x (LAS, as dcm2niix writes) and/or z (superior first).
         double dx = s.PixelMm, dz = s.SliceMm;
@@ -102,10 +118,12 @@ public sealed class ThighPhantomGenerator
         if (s.FlipX)
         {
             FlipAxis(image, shape, 0); FlipAxis(labels, shape, 0); FlipAxis(tissue, shape, 0); FlipAxis(sides, shape, 0);
+            dixon?.ForEach(a => FlipAxis(a, shape, 0));
         }
         if (s.FlipZ)
         {
             FlipAxis(image, shape, 2); FlipAxis(labels, shape, 2); FlipAxis(tissue, shape, 2); FlipAxis(sides, shape, 2);
+            dixon?.ForEach(a => FlipAxis(a, shape, 2));
             Array.Reverse(levels);
         }
         double ax = s.FlipX ? -dx : dx, ox = s.FlipX ? -x0 : x0;
@@ -114,7 +132,46 @@ public sealed class ThighPhantomGenerator
         return new PhantomSubject(subjectId, seed, new Volume<float>(shape, affine, image), new Volume<int>(shape, affine, labels),
             new Volume<int>(shape, affine, tissue), new Volume<int>(shape, affine, sides), levels,
             new PhantomParameters(s.ThighLength, Enumerable.Range(0, s.Slices).Min(k => s.Gap(s.Level(k))), s.FatThickness(0.5), s.Infiltration,
-                s.Level(0), s.Level(s.Slices - 1), (s.FlipX ? "L" : "R") + "A" + (s.FlipZ ? "I" : "S")));
+                s.Level(0), s.Level(s.Slices - 1), (s.FlipX ? "L" : "R") + "A" + (s.FlipZ ? "I" : "S")))
+        {
+            Dixon = dixon is null ? null : new PhantomDixon(new Volume<float>(shape, affine, dixon.Water), new Volume<float>(shape, affine, dixon.Fat),
+                new Volume<float>(shape, affine, dixon.Truth), truth!),
+        };
+    }
+
+    /// <summary>The truth table: per labelled muscle and side, voxels, volume and the mean of the voxel fat fractions.</summary>
+    private static IReadOnlyList<PhantomFatTruth> FatTruth(int[] labels, int[] sides, float[] ff, double voxelMl)
+    {
+        var sums = new Dictionary<(int Label, int Side), (long Count, double Sum)>();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] > 0)
+            {
+                var key = (labels[i], sides[i]);
+                var (c, sum) = sums.GetValueOrDefault(key);
+                sums[key] = (c + 1, sum + ff[i]);
+            }
+        }
+        return [.. sums.OrderBy(kv => kv.Key.Label).ThenBy(kv => kv.Key.Side).Select(kv => new PhantomFatTruth(kv.Key.Label, LabelMap.Name(kv.Key.Label),
+            (AnatomicalSide)kv.Key.Side, kv.Value.Count, kv.Value.Count * voxelMl, kv.Value.Sum / kv.Value.Count))];
+    }
+
+    /// <summary>Water, fat and true fat-fraction voxels of a Dixon phantom while it is rendered.</summary>
+    private sealed record DixonBuffers(float[] Water, float[] Fat, float[] Truth)
+    {
+        public void ForEach(Action<float[]> action)
+        {
+            action(Water);
+            action(Fat);
+            action(Truth);
+        }
+    }
+
+    /// <summary>The signals of one voxel being mixed: T1w intensity, water and fat (linear partial-volume mixing of all three).</summary>
+    private readonly record struct Signal(double T1, double Water, double Fat)
+    {
+        public static Signal Lerp(in Signal a, in Signal b, double t) =>
+            new(a.T1 + (t * (b.T1 - a.T1)), a.Water + (t * (b.Water - a.Water)), a.Fat + (t * (b.Fat - a.Fat)));
     }
 
     private static void FlipAxis<T>(T[] data, VolumeShape shape, int axis)
@@ -147,7 +204,7 @@ public sealed class ThighPhantomGenerator
 
     private static double Lerp(double a, double b, double t) => a + (t * (b - a));
 
-    private static void RenderSlice(SubjectModel s, int seed, int k, VolumeShape shape, float[] image, int[] labels, int[] tissue, int[] sides)
+    private static void RenderSlice(SubjectModel s, int seed, int k, VolumeShape shape, float[] image, int[] labels, int[] tissue, int[] sides, DixonBuffers? dixon)
     {
         double level = s.Level(k);
         double zmm = level * s.ThighLength;
@@ -190,34 +247,42 @@ public sealed class ThighPhantomGenerator
                 int idx = baseIndex + (j * X) + i;
                 double mt = margin[tt], mo = margin[1 - tt];
                 double mSkin = Math.Min(mt, (mt - mo) / 2);
-                double intensity = 0;
+                var intensity = default(Signal);
                 int label = 0;
                 var cls = PhantomTissue.Air;
                 if (mSkin > -px)
                 {
                     var th = thighs[tt];
-                    intensity = Lerp(0, SkinI, Ramp(mSkin, px));
-                    intensity = Lerp(intensity, FatI, Ramp(mSkin - th.Skin, px));
+                    intensity = Signal.Lerp(default, SkinS, Ramp(mSkin, px));
+                    intensity = Signal.Lerp(intensity, FatS, Ramp(mSkin - th.Skin, px));
                     double df = Math.Min(rf[tt], mSkin - th.Skin - 2.0);
-                    intensity = Lerp(intensity, FasciaI, Ramp(df + th.FasciaWidth, px));
+                    intensity = Signal.Lerp(intensity, FasciaS, Ramp(df + th.FasciaWidth, px));
                     cls = mSkin <= 0 ? PhantomTissue.Air : mSkin < th.Skin ? PhantomTissue.Skin
                         : df < -th.FasciaWidth ? PhantomTissue.SubcutaneousFat : df < 0 ? PhantomTissue.Fascia : PhantomTissue.IntermuscularFat;
                     if (df > -px)
                     {
                         // The compartment's content, blended in at the compartment edge (fascia lata) with one ramp.
-                        double inner = ImFatI;
+                        var inner = ImFatS;
                         RenderCompartment(s, th, localU[tt], localV[tt], xw, yw, zmm, df, px, sepHalf, ref inner, ref label, ref cls);
-                        intensity = Lerp(intensity, inner, Ramp(df, px));
+                        intensity = Signal.Lerp(intensity, inner, Ramp(df, px));
                     }
                 }
-                image[idx] = (float)intensity;
+                image[idx] = (float)intensity.T1;
+                if (dixon is not null)
+                {
+                    dixon.Water[idx] = (float)intensity.Water;
+                    dixon.Fat[idx] = (float)intensity.Fat;
+                    double pd = intensity.Water + intensity.Fat;
+                    dixon.Truth[idx] = pd > 0 ? (float)(intensity.Fat / pd) : 0f;
+                }
                 labels[idx] = label;
                 tissue[idx] = (int)cls;
                 sides[idx] = cls == PhantomTissue.Air ? 0 : tt + 1;
             }
         }
 
-        // Bias field, Rician noise and intensity scale.
+        // Bias field, Rician noise and intensity scale (the Dixon images: the same bias and scale, their own noise stream).
+        var dixonRng = new Random(SubjectSeed(seed, 2_000_000 + k));
         for (int j = 0; j < Y; j++)
         {
             double yn = (2 * (j + 0.5) / Y) - 1;
@@ -225,11 +290,18 @@ public sealed class ThighPhantomGenerator
             {
                 int idx = baseIndex + (j * X) + i;
                 double v = image[idx];
+                double bias = 1;
                 if (s.Options.BiasField)
                 {
                     double xn = (2 * (i + 0.5) / X) - 1;
                     var b = s.Bias;
-                    v *= Math.Exp((b[0] * xn) + (b[1] * yn) + (b[2] * xn * xn) + (b[3] * yn * yn) + (b[4] * xn * yn) + (b[5] * zn) + (b[6] * zn * zn));
+                    bias = Math.Exp((b[0] * xn) + (b[1] * yn) + (b[2] * xn * xn) + (b[3] * yn * yn) + (b[4] * xn * yn) + (b[5] * zn) + (b[6] * zn * zn));
+                    v *= bias;
+                }
+                if (dixon is not null)
+                {
+                    dixon.Water[idx] = (float)(Dixon(dixon.Water[idx] * bias, s.Options.Noise, dixonRng) * s.IntensityScale);
+                    dixon.Fat[idx] = (float)(Dixon(dixon.Fat[idx] * bias, s.Options.Noise, dixonRng) * s.IntensityScale);
                 }
                 if (s.Options.Noise)
                 {
@@ -241,8 +313,18 @@ public sealed class ThighPhantomGenerator
         }
     }
 
+    private static double Dixon(double signal, bool noise, Random rng)
+    {
+        if (!noise)
+        {
+            return signal;
+        }
+        double n1 = Gaussian(rng) * DixonNoiseSigma, n2 = Gaussian(rng) * DixonNoiseSigma;
+        return Math.Sqrt(((signal + n1) * (signal + n1)) + (n2 * n2));
+    }
+
     private static void RenderCompartment(SubjectModel s, ThighSlice th, double u, double v, double xw, double yw, double zmm,
-        double df, double px, double sepHalf, ref double intensity, ref int label, ref PhantomTissue cls)
+        double df, double px, double sepHalf, ref Signal intensity, ref int label, ref PhantomTissue cls)
     {
         // Femur: polar outline with a posterior ridge (linea aspera) and a thicker cortex there.
         double bu = u - th.FemU, bv = v - th.FemV;
@@ -312,14 +394,14 @@ public sealed class ThighPhantomGenerator
             bool fasciaSeptum = septumLimits && m2 >= 0 && g.Group == 1 && muscles[m2].Group == 1;
             if (fasciaSeptum)
             {
-                intensity = FasciaI;
+                intensity = FasciaS;
             }
             double n1 = s.Texture.Sample(xw / 6.0, yw / 6.0, zmm / 30.0);
             double n2 = s.Texture.Sample((xw / 2.0) + 11.3, (yw / 2.0) + 5.7, (zmm / 8.0) + 3.1);
             double infil = s.Infiltration * g.InfiltrationWeight * Smooth(0.42, 0.8, n1 + g.InfiltrationOffset);
-            double mi = g.Intensity * (1 + (0.12 * (n2 - 0.5)));
-            mi = Lerp(mi, ImFatI, infil);
-            intensity = Lerp(intensity, mi, Ramp(dMuscle, px));
+            var mi = new Signal(g.Intensity * (1 + (0.12 * (n2 - 0.5))), MusclePd * (1 - g.BaseFat), MusclePd * g.BaseFat);
+            mi = Signal.Lerp(mi, ImFatS, infil);
+            intensity = Signal.Lerp(intensity, mi, Ramp(dMuscle, px));
             if (dMuscle > 0 && df > 0)
             {
                 label = g.Label;
@@ -334,7 +416,7 @@ public sealed class ThighPhantomGenerator
         if (vesselIndex >= 0 && dVessel < px)
         {
             var b = th.Bundles[vesselIndex];
-            intensity = Lerp(intensity, b.Kind == PhantomTissue.Nerve ? NerveI : VesselI, Ramp(-dVessel, px));
+            intensity = Signal.Lerp(intensity, b.Kind == PhantomTissue.Nerve ? NerveS : VesselS, Ramp(-dVessel, px));
             if (dVessel < 0 && df > 0)
             {
                 cls = b.Kind;
@@ -342,8 +424,8 @@ public sealed class ThighPhantomGenerator
         }
         if (dBone < px)
         {
-            intensity = Lerp(intensity, CortexI, Ramp(-dBone, px));
-            intensity = Lerp(intensity, MarrowI, Ramp(-dBone - cortex, px));
+            intensity = Signal.Lerp(intensity, CortexS, Ramp(-dBone, px));
+            intensity = Signal.Lerp(intensity, MarrowS, Ramp(-dBone - cortex, px));
             if (dBone < 0)
             {
                 cls = -dBone > cortex ? PhantomTissue.Marrow : PhantomTissue.CorticalBone;
@@ -366,7 +448,7 @@ public sealed class ThighPhantomGenerator
 
     /// <summary>Geometry of one muscle in one slice, in local mm.</summary>
     private readonly record struct MuscleSlice(int Label, int Group, double U, double V, double Cos, double Sin, double InvA2, double InvB2,
-        double MinAxis, double Bound2, double Intensity, double InfiltrationOffset, double InfiltrationWeight);
+        double MinAxis, double Bound2, double Intensity, double InfiltrationOffset, double InfiltrationWeight, double BaseFat);
 
     private readonly record struct BundleSlice(PhantomTissue Kind, double U, double V, double R);
 
@@ -418,7 +500,7 @@ public sealed class ThighPhantomGenerator
     {
         private readonly ThighAnatomy.MuscleModel[] _models = ThighAnatomy.Muscles;
 
-        public SubjectModel(Random rng, PhantomOptions options)
+        public SubjectModel(Random rng, PhantomOptions options, int seed)
         {
             Options = options;
             int mc = _models.Length;
@@ -447,6 +529,14 @@ public sealed class ThighPhantomGenerator
                 InfilWeight[m] = U(rng, 0.5, 1.2);
             }
             Sides = [new SideModel(rng, mc), new SideModel(rng, mc)];
+            // Dixon: muscle- and subject-specific baseline fat fraction, from a stream of its own (the T1w draws stay as they are).
+            var fatRng = new Random(SubjectSeed(seed, 3_000_000));
+            double subjectFat = U(fatRng, 0.01, 0.04);
+            BaseFat = new double[mc];
+            for (int m = 0; m < mc; m++)
+            {
+                BaseFat[m] = subjectFat + U(fatRng, 0.0, 0.04);
+            }
             Texture = new ValueNoise3(rng);
 
             // Acquisition.
@@ -496,6 +586,7 @@ public sealed class ThighPhantomGenerator
         public double[] MuscleIntensity { get; }
         public double[] InfilOffset { get; }
         public double[] InfilWeight { get; }
+        public double[] BaseFat { get; }
         public SideModel[] Sides { get; }
         public ValueNoise3 Texture { get; }
         public int Slices { get; }
@@ -515,7 +606,7 @@ public sealed class ThighPhantomGenerator
         /// <summary>Thigh level of (RAS-ordered) slice k.</summary>
         public double Level(int k) => Start + ((k + 0.5) * Coverage / Slices);
 
-        public double CompartmentRadius(int side, double l) => R0 * Sides[side].Scale * (0.76 + (0.30 * Smooth(0.0, 0.9, l)));
+        public double CompartmentRadius(int side, double l) => R0 * Sides[side].Scale * (side == 1 ? Options.LeftThighScale : 1) * (0.76 + (0.30 * Smooth(0.0, 0.9, l)));
 
         public double FatThickness(double l) => Fat0 * (0.75 + (0.5 * l));
 
@@ -555,7 +646,7 @@ public sealed class ThighPhantomGenerator
                 double bound = Math.Max(ea, eb) + 12;
                 int group = model.Label is >= 1 and <= 4 ? 1 : 0;
                 muscles.Add(new MuscleSlice(model.Label, group, mu, mv, Math.Cos(ang), Math.Sin(ang), 1 / (ea * ea), 1 / (eb * eb),
-                    Math.Min(ea, eb), bound * bound, MuscleIntensity[m], InfilOffset[m], InfilWeight[m]));
+                    Math.Min(ea, eb), bound * bound, MuscleIntensity[m], InfilOffset[m], InfilWeight[m], BaseFat[m]));
             }
 
             var fc0 = ThighAnatomy.FemurCentre[ki];
