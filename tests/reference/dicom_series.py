@@ -2,7 +2,10 @@
 """Reference for ThighSeg's DICOM series reader: writes an oblique multi-slice MR series with pydicom, converts it
 with dcm2niix, loads dcm2niix's NIfTI with nibabel and prints one JSON object describing both.
 
-Usage: /usr/bin/python3 dicom_series.py WORK_DIR [--case oblique|axial|sagittal|coronal] [--seed N]
+Usage: /usr/bin/python3 dicom_series.py WORK_DIR [--case oblique|axial|sagittal|coronal] [--seed N] [--bits 8|12|16]
+
+--bits 8 or 12 writes unsigned smooth images with that BitsStored (BitsAllocated 8 or 16) instead of the unique int16
+values, for lossy JPEG tests; the per-value samples are then left out (values repeat).
 
 WORK_DIR/series holds the DICOM files (shuffled file names; most explicit VR little endian, some implicit VR little
 endian and one explicit VR big endian), WORK_DIR/nifti holds dcm2niix's output. Every stored voxel value is unique,
@@ -69,6 +72,7 @@ def main():
         case = args[args.index("--case") + 1]
     if "--seed" in args:
         seed = int(args[args.index("--seed") + 1])
+    bits = int(args[args.index("--bits") + 1]) if "--bits" in args else 16
     rng = np.random.default_rng(seed)
 
     rows, cols, nslices = 40, 56, 12
@@ -88,7 +92,14 @@ def main():
     # Unique stored values per voxel: a seeded permutation of a contiguous int16 range.
     nvox = rows * cols * nslices
     stored = (rng.permutation(nvox) - nvox // 2).astype(np.int16).reshape(nslices, rows, cols)
-
+    if bits < 16:
+        # Smooth structure plus a little noise, within [0, 2^bits - 1]: compressible, and lossy codecs stay close.
+        kk, jj, ii = np.mgrid[0:nslices, 0:rows, 0:cols]
+        top = (1 << bits) - 1
+        smooth = 0.5 + 0.35 * np.sin(ii / 6.0 + kk / 3.0) * np.cos(jj / 5.0)
+        stored = np.clip(smooth * top + rng.integers(-top // 50, top // 50 + 1, size=smooth.shape), 0, top)
+        stored = stored.astype(np.uint8 if bits == 8 else np.uint16)
+    pixel_type = {8: ("u1", "u1"), 12: ("<u2", ">u2"), 16: ("<i2", ">i2")}[bits]
     series_dir = os.path.join(work, "series")
     nifti_dir = os.path.join(work, "nifti")
     for d in (series_dir, nifti_dir):
@@ -136,11 +147,12 @@ def main():
         ds.SamplesPerPixel = 1
         ds.PhotometricInterpretation = "MONOCHROME2"
         ds.Rows, ds.Columns = rows, cols
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = (8 if bits == 8 else 16), bits, bits - 1
+        ds.PixelRepresentation = 1 if bits == 16 else 0
         ds.RescaleSlope = slope
         ds.RescaleIntercept = intercept
         ds.RescaleType = "US"
-        ds.PixelData = stored[k].astype(">i2" if ts == ExplicitVRBigEndian else "<i2").tobytes()
+        ds.PixelData = stored[k].astype(pixel_type[1] if ts == ExplicitVRBigEndian else pixel_type[0]).tobytes()
         ds.save_as(os.path.join(series_dir, names[write_index]), write_like_original=False)
 
     proc = subprocess.run([DCM2NIIX, "-z", "y", "-f", "out", "-o", nifti_dir, series_dir],
@@ -155,7 +167,7 @@ def main():
     # Where (in RAS mm) dcm2niix puts the voxel that holds each of a few stored values.
     samples = []
     flat_values = (stored.astype(np.float64) * slope + intercept)
-    for (k, j, i) in [(0, 0, 0), (nslices - 1, rows - 1, cols - 1), (3, 7, 11), (8, 30, 2), (5, 19, 50), (11, 0, 55)]:
+    for (k, j, i) in ([(0, 0, 0), (nslices - 1, rows - 1, cols - 1), (3, 7, 11), (8, 30, 2), (5, 19, 50), (11, 0, 55)] if bits == 16 else []):
         value = float(flat_values[k, j, i])
         hits = np.argwhere(data == value)
         if len(hits) != 1:
@@ -180,7 +192,7 @@ def main():
             "rows": rows, "cols": cols, "slices": nslices,
             "row_dir_lps": [float(v) for v in row_dir], "col_dir_lps": [float(v) for v in col_dir],
             "normal_lps": [float(v) for v in normal], "slice_spacing": slice_spacing,
-            "pixel_spacing": [row_spacing, col_spacing], "slope": slope, "intercept": intercept,
+            "pixel_spacing": [row_spacing, col_spacing], "slope": slope, "intercept": intercept, "bits": bits,
         },
     }
     print(json.dumps(result))

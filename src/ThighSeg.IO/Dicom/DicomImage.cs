@@ -2,15 +2,23 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using ThighSeg.IO.Dicom.Codecs;
 
 namespace ThighSeg.IO.Dicom;
 
 /// <summary>
-/// The image-level attributes of one single-frame greyscale DICOM image, validated, plus where its pixels are.
+/// The image-level attributes of one greyscale DICOM image frame (a single-frame image, or one frame of an enhanced
+/// multi-frame object with its geometry from the functional groups), validated, plus where its pixels are.
 /// Geometry vectors are in DICOM patient coordinates (LPS+, mm).
 /// </summary>
-internal sealed class DicomImage
+internal sealed record DicomImage
 {
+    private const uint SharedFunctionalGroupsTag = 0x52009229;
+    private const uint PerFrameFunctionalGroupsTag = 0x52009230;
+    private const uint PixelMeasuresTag = 0x00289110;
+    private const uint PlanePositionTag = 0x00209113;
+    private const uint PlaneOrientationTag = 0x00209116;
+    private const uint PixelValueTransformationTag = 0x00289145;
     private const uint SopClassUidTag = 0x00080016;
     private const uint SeriesDescriptionTag = 0x0008103E;
     private const uint SliceThicknessTag = 0x00180050;
@@ -68,6 +76,15 @@ internal sealed class DicomImage
     public required int PixelLength { get; init; }
     public required string PixelVr { get; init; }
 
+    /// <summary>Which frame of the object this is (0-based); 0 for single-frame images.</summary>
+    public int FrameIndex { get; init; }
+
+    /// <summary>NumberOfFrames of the object (1 for single-frame images).</summary>
+    public int FrameCount { get; init; } = 1;
+
+    /// <summary>True when the pixel data is encapsulated (compressed): decoded per frame by <see cref="CompressedPixelData"/>.</summary>
+    public bool Encapsulated => DicomUids.NativeEncoding(TransferSyntax) is null;
+
     public string StoredTypeName => (BitsAllocated, Signed) switch
     {
         (8, false) => "uint8",
@@ -81,11 +98,27 @@ internal sealed class DicomImage
     public int FrameBytes => Rows * Columns * (BitsAllocated / 8);
 
     /// <summary>
-    /// Validates the image attributes of <paramref name="ds"/>. Returns null for objects without pixel data (reports,
-    /// presentation states, DICOMDIR) so a folder reader can skip them.
+    /// Validates the image attributes of a single-frame image <paramref name="ds"/>. Returns null for objects without pixel
+    /// data (reports, presentation states, DICOMDIR) so a folder reader can skip them.
+    /// </summary>
+    /// <exception cref="DicomFormatException">An image ThighSeg cannot decode, a multi-frame object, or inconsistent attributes.</exception>
+    public static DicomImage? FromDataset(DicomDataset ds)
+    {
+        IReadOnlyList<DicomImage>? frames = Frames(ds);
+        if (frames is { Count: > 1 })
+        {
+            throw ds.Error($"the object holds {frames.Count} frames; read it with DicomSeriesReader, which stacks the frames of enhanced objects", NumberOfFramesTag);
+        }
+        return frames?[0];
+    }
+
+    /// <summary>
+    /// Validates the image attributes of <paramref name="ds"/> and returns one entry per frame: a single-frame image, or
+    /// every frame of an enhanced MR/CT/PET object with its position, orientation, pixel spacing and rescale from the
+    /// per-frame (or shared) functional groups. Returns null for objects without pixel data.
     /// </summary>
     /// <exception cref="DicomFormatException">An image ThighSeg cannot decode or whose attributes are inconsistent.</exception>
-    public static DicomImage? FromDataset(DicomDataset ds)
+    public static IReadOnlyList<DicomImage>? Frames(DicomDataset ds)
     {
         string? sopClass = ds.GetString(SopClassUidTag);
         if (sopClass == DicomUids.MediaStorageDirectory)
@@ -101,14 +134,22 @@ internal sealed class DicomImage
         {
             return null;
         }
-        if (DicomUids.NativeEncoding(ds.TransferSyntax) is null)
+        bool encapsulated = DicomUids.NativeEncoding(ds.TransferSyntax) is null;
+        if (encapsulated && !CompressedPixelData.CanDecode(ds.TransferSyntax))
         {
-            throw DicomParser.UnsupportedTransferSyntax(ds.Source, ds.TransferSyntax);
+            throw CompressedPixelData.Refusal(ds.Source, ds.TransferSyntax);
         }
-        if (DicomUids.IsEnhanced(sopClass))
+        if (encapsulated && pixel.ValueOffset <= pixel.HeaderOffset + 12)
         {
-            throw ds.Error($"SOP class {DicomUids.DescribeSopClass(sopClass)} is an enhanced multi-frame object whose geometry is in per-frame " +
-                "functional groups, which ThighSeg does not read; export the series as classic single-frame images (for example with dcm2niix or `emf2sf`)",
+            // The parser records encapsulated pixel data with its value offset after the sequence delimiter.
+            throw ds.Error($"pixel data has a defined length, but transfer syntax {DicomUids.DescribeTransferSyntax(ds.TransferSyntax)} " +
+                "needs encapsulated fragments (undefined length)", DicomParser.PixelDataTag, pixel.HeaderOffset);
+        }
+        bool functionalGroups = DicomUids.IsFunctionalGroupVolume(sopClass);
+        if (DicomUids.IsEnhanced(sopClass) && !functionalGroups)
+        {
+            throw ds.Error($"SOP class {DicomUids.DescribeSopClass(sopClass)} is a multi-frame object whose frames are not an image volume ThighSeg reads " +
+                "(it reads enhanced and legacy converted MR, CT and PET); export the series as single-frame images (for example with dcm2niix or `emf2sf`)",
                 SopClassUidTag);
         }
 
@@ -116,18 +157,17 @@ internal sealed class DicomImage
         double[]? frameValues = ds.GetNumbers(NumberOfFramesTag, "NumberOfFrames");
         if (frameValues is { Length: > 0 })
         {
-            if (frameValues[0] != Math.Floor(frameValues[0]) || frameValues[0] < 1)
+            if (frameValues[0] != Math.Floor(frameValues[0]) || frameValues[0] < 1 || frameValues[0] > int.MaxValue)
             {
                 throw ds.Error($"NumberOfFrames {frameValues[0].ToString(CultureInfo.InvariantCulture)} is not a positive integer", NumberOfFramesTag);
             }
-            if (frameValues[0] > 1)
+            if (frameValues[0] > 1 && !functionalGroups)
             {
                 throw ds.Error($"multi-frame object ({frameValues[0].ToString(CultureInfo.InvariantCulture)} frames) of SOP class {DicomUids.DescribeSopClass(sopClass)} " +
-                    "is not supported; ThighSeg reads series of single-frame images", NumberOfFramesTag);
+                    "is not supported; ThighSeg reads series of single-frame images and enhanced MR/CT/PET objects", NumberOfFramesTag);
             }
-            frames = 1;
+            frames = (int)frameValues[0];
         }
-
         int samples = ds.GetUInt16(SamplesPerPixelTag) ?? 1;
         if (samples != 1)
         {
@@ -166,45 +206,36 @@ internal sealed class DicomImage
             throw ds.Error($"PixelRepresentation {representation} is neither 0 (unsigned) nor 1 (two's complement)", PixelRepresentationTag);
         }
 
-        long frameBytes = (long)rows * columns * (bitsAllocated / 8) * frames;
-        if (pixel.Length < frameBytes)
+        long frameBytes = (long)rows * columns * (bitsAllocated / 8);
+        if (!encapsulated && pixel.Length < frameBytes * frames)
         {
-            throw ds.Error($"pixel data holds {pixel.Length} bytes but {rows}x{columns} pixels of {bitsAllocated} bits need {frameBytes} (truncated?)",
+            throw ds.Error($"pixel data holds {pixel.Length} bytes but {frames} frame(s) of {rows}x{columns} pixels of {bitsAllocated} bits need {frameBytes * frames} (truncated?)",
                 DicomParser.PixelDataTag, pixel.HeaderOffset);
         }
-        if (pixel.Length >= 2 * frameBytes)
+        if (!encapsulated && pixel.Length >= frameBytes * (frames + 1))
         {
-            throw ds.Error($"pixel data holds {pixel.Length} bytes, at least two frames of {frameBytes} bytes, but NumberOfFrames says one",
+            throw ds.Error($"pixel data holds {pixel.Length} bytes, at least {frames + 1} frames of {frameBytes} bytes, but NumberOfFrames says {frames}",
                 DicomParser.PixelDataTag, pixel.HeaderOffset);
+        }
+        if (encapsulated && frameBytes * frames > Array.MaxLength)
+        {
+            throw ds.Error($"{frames} frame(s) of {rows}x{columns} pixels are more than ThighSeg holds in memory", DicomParser.PixelDataTag, pixel.HeaderOffset);
         }
 
         double slope = Scalar(ds, RescaleSlopeTag, "RescaleSlope") ?? 1.0;
         double intercept = Scalar(ds, RescaleInterceptTag, "RescaleIntercept") ?? 0.0;
-        if (slope == 0)
-        {
-            throw ds.Error("RescaleSlope is 0, which would erase the image", RescaleSlopeTag);
-        }
-
-        double[]? position = ds.GetNumbers(ImagePositionPatientTag, "ImagePositionPatient");
-        if (position is not null && position.Length != 3)
-        {
-            throw ds.Error($"ImagePositionPatient has {position.Length} values, 3 needed", ImagePositionPatientTag);
-        }
+        CheckSlope(ds, slope);
+        double[]? position = Position3(ds);
         double[]? orientation = ds.GetNumbers(ImageOrientationPatientTag, "ImageOrientationPatient");
         if (orientation is not null)
         {
             orientation = ValidateOrientation(ds, orientation);
         }
-        double[]? spacing = ds.GetNumbers(PixelSpacingTag, "PixelSpacing");
-        if (spacing is not null && (spacing.Length != 2 || !(spacing[0] > 0) || !(spacing[1] > 0)))
-        {
-            throw ds.Error($"PixelSpacing '{DicomDataset.Printable(ds.GetString(PixelSpacingTag) ?? "")}' is not two positive numbers", PixelSpacingTag);
-        }
-        double? thickness = Scalar(ds, SliceThicknessTag, "SliceThickness") is double t && t > 0 ? t
-            : Scalar(ds, SpacingBetweenSlicesTag, "SpacingBetweenSlices") is double s && s > 0 ? s : null;
+        double[]? spacing = Spacing(ds);
+        double? thickness = Thickness(ds);
 
         double? instance = Scalar(ds, InstanceNumberTag, "InstanceNumber");
-        return new DicomImage
+        var image = new DicomImage
         {
             Source = ds.Source,
             TransferSyntax = ds.TransferSyntax,
@@ -229,8 +260,100 @@ internal sealed class DicomImage
             PixelOffset = pixel.ValueOffset,
             PixelLength = pixel.Length,
             PixelVr = pixel.Vr,
+            FrameCount = frames,
         };
+        return functionalGroups ? FunctionalGroupFrames(ds, image) : [image];
     }
+
+    /// <summary>
+    /// The frames of an enhanced object: per-frame functional groups override the shared ones, which override the
+    /// top-level attributes (PS3.3 C.7.6.16).
+    /// </summary>
+    private static List<DicomImage> FunctionalGroupFrames(DicomDataset ds, DicomImage image)
+    {
+        int frames = image.FrameCount;
+        DicomDataset? shared = DicomParser.ReadItems(ds, SharedFunctionalGroupsTag).FirstOrDefault();
+        IReadOnlyList<DicomDataset> perFrame = DicomParser.ReadItems(ds, PerFrameFunctionalGroupsTag);
+        if (perFrame.Count != frames && !(perFrame.Count == 0 && frames == 1))
+        {
+            throw ds.Error($"the per-frame functional groups sequence has {perFrame.Count} items for {frames} frames", PerFrameFunctionalGroupsTag);
+        }
+        var sharedMacros = new Dictionary<uint, DicomDataset?>();
+        DicomDataset? Macro(DicomDataset? frameGroups, uint tag)
+        {
+            DicomDataset? own = frameGroups is null ? null : DicomParser.ReadItems(frameGroups, tag, depth: 2).FirstOrDefault();
+            if (own is not null)
+            {
+                return own;
+            }
+            if (!sharedMacros.TryGetValue(tag, out DicomDataset? common))
+            {
+                common = shared is null ? null : DicomParser.ReadItems(shared, tag, depth: 2).FirstOrDefault();
+                sharedMacros[tag] = common;
+            }
+            return common;
+        }
+
+        var result = new List<DicomImage>(frames);
+        for (int k = 0; k < frames; k++)
+        {
+            DicomDataset? groups = perFrame.Count > 0 ? perFrame[k] : null;
+            DicomDataset? plane = Macro(groups, PlanePositionTag);
+            DicomDataset? orient = Macro(groups, PlaneOrientationTag);
+            DicomDataset? measures = Macro(groups, PixelMeasuresTag);
+            DicomDataset? transform = Macro(groups, PixelValueTransformationTag);
+            double[]? orientation = orient?.GetNumbers(ImageOrientationPatientTag, "ImageOrientationPatient") is double[] o ? ValidateOrientation(orient, o) : image.Orientation;
+            double slope = transform is null ? image.Slope : Scalar(transform, RescaleSlopeTag, "RescaleSlope") ?? image.Slope;
+            if (transform is not null)
+            {
+                CheckSlope(transform, slope);
+            }
+            result.Add(image with
+            {
+                FrameIndex = k,
+                InstanceNumber = k + 1,
+                Position = (plane is null ? null : Position3(plane)) ?? image.Position,
+                Orientation = orientation,
+                PixelSpacing = (measures is null ? null : Spacing(measures)) ?? image.PixelSpacing,
+                SliceThickness = (measures is null ? null : Thickness(measures)) ?? image.SliceThickness,
+                Slope = slope,
+                Intercept = transform is null ? image.Intercept : Scalar(transform, RescaleInterceptTag, "RescaleIntercept") ?? image.Intercept,
+            });
+        }
+        return result;
+    }
+
+    private static void CheckSlope(DicomDataset ds, double slope)
+    {
+        if (slope == 0)
+        {
+            throw ds.Error("RescaleSlope is 0, which would erase the image", RescaleSlopeTag);
+        }
+    }
+
+    private static double[]? Position3(DicomDataset ds)
+    {
+        double[]? position = ds.GetNumbers(ImagePositionPatientTag, "ImagePositionPatient");
+        if (position is not null && position.Length != 3)
+        {
+            throw ds.Error($"ImagePositionPatient has {position.Length} values, 3 needed", ImagePositionPatientTag);
+        }
+        return position;
+    }
+
+    private static double[]? Spacing(DicomDataset ds)
+    {
+        double[]? spacing = ds.GetNumbers(PixelSpacingTag, "PixelSpacing");
+        if (spacing is not null && (spacing.Length != 2 || !(spacing[0] > 0) || !(spacing[1] > 0)))
+        {
+            throw ds.Error($"PixelSpacing '{DicomDataset.Printable(ds.GetString(PixelSpacingTag) ?? "")}' is not two positive numbers", PixelSpacingTag);
+        }
+        return spacing;
+    }
+
+    private static double? Thickness(DicomDataset ds) =>
+        Scalar(ds, SliceThicknessTag, "SliceThickness") is double t && t > 0 ? t
+            : Scalar(ds, SpacingBetweenSlicesTag, "SpacingBetweenSlices") is double s && s > 0 ? s : null;
 
     /// <summary>SeriesInstanceUID (empty when absent), SeriesNumber and SeriesDescription; never throws.</summary>
     public static (string Uid, string? Number, string? Description) SeriesIdentity(DicomDataset ds) =>
@@ -247,9 +370,20 @@ internal sealed class DicomImage
         {
             throw new ArgumentException($"destination holds {destination.Length} floats, {Rows * Columns} needed", nameof(destination));
         }
-        ReadOnlySpan<byte> src = ds.Bytes.AsSpan(PixelOffset, FrameBytes);
+        ReadOnlySpan<byte> src;
+        bool big;
+        if (Encapsulated)
+        {
+            src = CompressedPixelData.DecodeFrame(ds, FrameIndex, FrameCount, Rows, Columns, BitsAllocated);
+            big = false; // decoders write the little endian layout of uncompressed data
+        }
+        else
+        {
+            src = ds.Bytes.AsSpan(checked(PixelOffset + (FrameIndex * FrameBytes)), FrameBytes);
+            big = ds.BigEndian;
+        }
         int shift = HighBit + 1 - BitsStored;
-        if (BitsAllocated == 16 && BitsStored == 16 && !ds.BigEndian && BitConverter.IsLittleEndian)
+        if (BitsAllocated == 16 && BitsStored == 16 && !big && BitConverter.IsLittleEndian)
         {
             // The common case (full 16-bit words in native byte order): no masking, typed spans.
             if (Signed)
@@ -264,7 +398,6 @@ internal sealed class DicomImage
         }
         ulong mask = BitsStored == 64 ? ulong.MaxValue : (1UL << BitsStored) - 1;
         long signBit = 1L << (BitsStored - 1);
-        bool big = ds.BigEndian;
         // Explicit VR big endian OW data with 8-bit pixels has its bytes swapped in pairs.
         bool swapBytePairs = big && BitsAllocated == 8 && PixelVr == "OW";
         int bytes = BitsAllocated / 8;

@@ -115,7 +115,7 @@ internal sealed class DicomDataset
 /// anything is sliced or allocated; odd lengths, unknown VRs, stray delimiters, nesting deeper than
 /// <see cref="MaxDepth"/> and truncation are <see cref="DicomFormatException"/>s. Stateless and thread-safe.
 /// </summary>
-internal static class DicomParser
+internal static partial class DicomParser
 {
     public const uint PixelDataTag = 0x7FE00010;
     public const uint FloatPixelDataTag = 0x7FE00008;
@@ -367,7 +367,13 @@ internal static class DicomParser
             }
             // Undefined-length UN holds a sequence encoded in implicit VR little endian (PS3.5 6.2.2).
             var inner = vr == "UN" ? DicomEncoding.ImplicitLittle : enc;
+            int valueStart = pos;
             SkipUndefinedSequence(d, ref pos, limit, inner, source, depth + 1, tag);
+            // Recorded (value = the items and the sequence delimiter) so functional groups can be read.
+            if (sink is not null && !sink.TryAdd(tag, new DicomElement(tag, vr, valueStart, pos - valueStart, start)))
+            {
+                throw new DicomFormatException(source, "the element appears twice", FormatTag(tag), start);
+            }
             return tag;
         }
         if ((length & 1) != 0)

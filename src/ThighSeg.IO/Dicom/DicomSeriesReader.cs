@@ -5,8 +5,8 @@ using ThighSeg.Core.Volumes;
 namespace ThighSeg.IO.Dicom;
 
 /// <summary>
-/// Reads a DICOM series (all single-frame greyscale images of one SeriesInstanceUID in a folder, not recursive) or a
-/// single DICOM file (a one-slice volume) into a float32 <see cref="Volume{T}"/> of rescaled values with a RAS+ affine.
+/// Reads a DICOM series (all greyscale images, and frames of enhanced multi-frame objects, of one SeriesInstanceUID in a
+/// folder, not recursive) or a single DICOM file (a one-slice volume, or the frames of one enhanced object) into a float32 <see cref="Volume{T}"/> of rescaled values with a RAS+ affine.
 /// </summary>
 /// <remarks>
 /// <para>Voxel order matches dcm2niix: x runs along a stored row (increasing column index), y runs over the stored rows
@@ -18,8 +18,11 @@ namespace ThighSeg.IO.Dicom;
 /// explicit VR little and big endian and deflated explicit VR little endian; BitsAllocated 8/16/32 with any
 /// BitsStored/HighBit, signed or unsigned; MONOCHROME1 and MONOCHROME2 (values are not inverted: RescaleSlope and
 /// RescaleIntercept give the modality values, and MONOCHROME1 only changes how they are displayed).</para>
-/// <para>Refused with a <see cref="DicomFormatException"/>: compressed transfer syntaxes (named in the message),
-/// multi-frame and enhanced objects, colour or palette images, several series without a chosen
+/// <para>Compressed pixel data: RLE Lossless, JPEG lossless (process 14, any predictor), JPEG baseline and extended
+/// (8 and 12 bit) and encapsulated uncompressed. Enhanced (and legacy converted) MR, CT and PET multi-frame objects are
+/// read as stacks of their frames, with position, orientation, pixel spacing and rescale from the functional groups.</para>
+/// <para>Refused with a <see cref="DicomFormatException"/>: other compressed transfer syntaxes (JPEG-LS, JPEG 2000 ...;
+/// the message names the syntax and a conversion command), other multi-frame objects, colour or palette images, several series without a chosen
 /// <see cref="VolumeReadOptions.SeriesInstanceUid"/>, mixed image sizes, orientations, pixel spacings or stored
 /// types, missing or duplicate positions, non-uniform slice spacing and slices not stacked along the normal (gantry
 /// tilt). Files in a folder that do not start like DICOM and DICOM objects without pixel data are skipped.</para>
@@ -100,13 +103,16 @@ public sealed class DicomSeriesReader : IVolumeReader
             var (uid, number, description) = DicomImage.SeriesIdentity(ds);
             try
             {
-                DicomImage? image = DicomImage.FromDataset(ds);
-                if (image is null)
+                IReadOnlyList<DicomImage>? frames = DicomImage.Frames(ds);
+                if (frames is null)
                 {
                     withoutPixels++;
                     continue;
                 }
-                members.Add(new SeriesMember(uid, number, description, image, null));
+                foreach (DicomImage image in frames)
+                {
+                    members.Add(new SeriesMember(uid, number, description, image, null));
+                }
             }
             catch (DicomFormatException ex) when (files.Count > 1)
             {
@@ -120,20 +126,25 @@ public sealed class DicomSeriesReader : IVolumeReader
         List<DicomImage> series = SelectSeries(path, members, options.SeriesInstanceUid);
         var geometry = SeriesGeometry.Build(path, series);
 
-        // Pass 2: decode the pixels in slice order.
+        // Pass 2: decode the pixels in slice order (a multi-frame file is parsed once for its run of frames).
         var shape = geometry.Shape;
         var data = new float[shape.VoxelCount];
+        DicomDataset? open = null;
+        IReadOnlyList<DicomImage>? current = null;
         for (int z = 0; z < geometry.Slices.Count; z++)
         {
             DicomImage expected = geometry.Slices[z];
-            DicomDataset ds = DicomParser.Parse(ReadFile(expected.Source), expected.Source);
-            DicomImage image = DicomImage.FromDataset(ds)
-                ?? throw new DicomFormatException(expected.Source, "the file changed while the series was read", null, null);
-            if (image.Rows != expected.Rows || image.Columns != expected.Columns || image.BitsAllocated != expected.BitsAllocated)
+            if (open is null || open.Source != expected.Source)
+            {
+                open = DicomParser.Parse(ReadFile(expected.Source), expected.Source);
+                current = DicomImage.Frames(open);
+            }
+            DicomImage? image = current is not null && expected.FrameIndex < current.Count ? current[expected.FrameIndex] : null;
+            if (image is null || image.Rows != expected.Rows || image.Columns != expected.Columns || image.BitsAllocated != expected.BitsAllocated)
             {
                 throw new DicomFormatException(expected.Source, "the file changed while the series was read", null, null);
             }
-            image.DecodeInto(ds, data.AsSpan(z * shape.SliceSize, shape.SliceSize));
+            image.DecodeInto(open, data.AsSpan(z * shape.SliceSize, shape.SliceSize));
         }
         return new LoadedVolume(new Volume<float>(shape, geometry.Affine, data), new StoredDataType(series[0].StoredTypeName), path);
     }
@@ -142,11 +153,15 @@ public sealed class DicomSeriesReader : IVolumeReader
     internal static LoadedVolume ReadSingle(byte[] bytes, string name)
     {
         DicomDataset ds = DicomParser.Parse(bytes, name);
-        DicomImage image = DicomImage.FromDataset(ds) ?? throw new DicomFormatException(name, "the object holds no pixel data", null, null);
-        var geometry = SeriesGeometry.Build(name, [image]);
-        var data = new float[geometry.Shape.VoxelCount];
-        image.DecodeInto(ds, data);
-        return new LoadedVolume(new Volume<float>(geometry.Shape, geometry.Affine, data), new StoredDataType(image.StoredTypeName), name);
+        IReadOnlyList<DicomImage> frames = DicomImage.Frames(ds) ?? throw new DicomFormatException(name, "the object holds no pixel data", null, null);
+        var geometry = SeriesGeometry.Build(name, frames);
+        var shape = geometry.Shape;
+        var data = new float[shape.VoxelCount];
+        for (int z = 0; z < geometry.Slices.Count; z++)
+        {
+            geometry.Slices[z].DecodeInto(ds, data.AsSpan(z * shape.SliceSize, shape.SliceSize));
+        }
+        return new LoadedVolume(new Volume<float>(shape, geometry.Affine, data), new StoredDataType(frames[0].StoredTypeName), name);
     }
 
     private static IEnumerable<string> CandidateFiles(string folder) =>

@@ -101,6 +101,16 @@ internal static class DicomUids
         "1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.77.1.6",
     };
 
+    /// <summary>Enhanced and legacy converted MR, CT and PET: greyscale volumes whose per-frame geometry ThighSeg reads from functional groups.</summary>
+    private static readonly HashSet<string> FunctionalGroupVolumeClasses = new(StringComparer.Ordinal)
+    {
+        "1.2.840.10008.5.1.4.1.1.4.1", "1.2.840.10008.5.1.4.1.1.4.4", "1.2.840.10008.5.1.4.1.1.2.1", "1.2.840.10008.5.1.4.1.1.2.2",
+        "1.2.840.10008.5.1.4.1.1.130", "1.2.840.10008.5.1.4.1.1.128.1",
+    };
+
+    /// <summary>True for the enhanced MR/CT/PET classes read as volumes from their functional groups.</summary>
+    public static bool IsFunctionalGroupVolume(string? sopClass) => sopClass is not null && FunctionalGroupVolumeClasses.Contains(sopClass);
+
     /// <summary>The encoding of a transfer syntax ThighSeg decodes, or null when it is compressed or unknown.</summary>
     public static DicomEncoding? NativeEncoding(string transferSyntax) => transferSyntax switch
     {

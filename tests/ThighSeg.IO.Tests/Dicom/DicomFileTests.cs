@@ -194,11 +194,11 @@ public sealed class DicomFileTests
     }
 
     [Test]
-    public void Read_EnhancedMr_IsRefusedNamingTheSopClass()
+    public void Read_FunctionalGroupObjectThatIsNoImageVolume_IsRefusedNamingTheSopClass()
     {
-        var w = Slice().Text(0x00080016, "UI", "1.2.840.10008.5.1.4.1.1.4.1");
+        var w = Slice().Text(0x00080016, "UI", "1.2.840.10008.5.1.4.1.1.13.1.3");
         var ex = Assert.Throws<DicomFormatException>(() => DicomSeriesReader.ReadSingle(w.ToBytes(), "e"));
-        Assert.That(ex!.Message, Does.Contain("Enhanced MR Image Storage"));
+        Assert.That(ex!.Message, Does.Contain("Breast Tomosynthesis Image Storage").And.Contain("enhanced and legacy converted MR, CT and PET"));
     }
 
     [Test]
