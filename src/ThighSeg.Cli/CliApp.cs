@@ -39,6 +39,7 @@ internal static class CliApp
         yield return PretrainCommand.Create(output);
         yield return FinetuneCommand.Create(output);
         yield return PredictCommand.Create(output);
+        yield return PacsCommand.Create(output);
         yield return ExperimentCommand.Create(output);
         yield return DemoCommand.Create(output);
     }

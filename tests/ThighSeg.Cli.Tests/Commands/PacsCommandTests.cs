@@ -1,0 +1,161 @@
+using System.Globalization;
+using ThighSeg.Core.Volumes;
+using ThighSeg.IO;
+using ThighSeg.IO.Dicom;
+using ThighSeg.IO.DicomWeb;
+using ThighSeg.IO.Tests.Dicom;
+using ThighSeg.Tests.Support;
+using ThighSeg.Torch.Inference;
+
+namespace ThighSeg.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>thighseg pacs</c> against a real Orthanc with the DICOMweb plugin (started here, loopback, own storage, stopped
+/// by PID): a phantom subject stored in the PACS as an MR series is found, retrieved, segmented by a tiny model
+/// (fine-tuned for one step: the round trip is tested, not accuracy) and its SEG stored back; the stored SEG passes
+/// dciodvfy and reads back as exactly the labels the model predicts locally.
+/// </summary>
+[TestFixture]
+[Category("Orthanc")]
+public sealed class PacsCommandTests
+{
+    private const string StudyUid = "1.2.826.0.1.3680043.8.498.7001";
+    private const string SeriesUid = "1.2.826.0.1.3680043.8.498.7002";
+
+    private string _dir = null!;
+    private string _model = null!;
+    private string _series = null!;
+    private OrthancServer _orthanc = null!;
+
+    [OneTimeSetUp]
+    public void Prepare()
+    {
+        _dir = Directory.CreateTempSubdirectory("thighseg-cli-pacs-").FullName;
+        string cohort = Path.Combine(_dir, "cohort");
+        _model = Path.Combine(_dir, "model");
+        var s = Run("synth", "--out", cohort, "--subjects", "2", "--labeled", "1", "--test", "1", "--size", "48");
+        Assert.That(s.Code, Is.Zero, s.Err);
+        var f = Run("finetune", "--data", Path.Combine(cohort, "manifest.csv"), "--labeled", "1", "--init", "none", "--out", _model,
+            "--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--validation", "0", "--filters", "4", "--size", "32", "--spacing", "6",
+            "--norm", "instance", "--device", "cpu");
+        Assert.That(f.Code, Is.Zero, f.Err + f.Out);
+        string image = Directory.EnumerateFiles(Path.Combine(cohort, "images"), "*.nii.gz").Order(StringComparer.Ordinal).First();
+        _series = Path.Combine(_dir, "series");
+        WriteAsDicomSeries(VolumeFormats.Default.Read(image).Image, _series);
+        _orthanc = OrthancServer.Start();
+        _orthanc.Upload(Directory.EnumerateFiles(_series));
+    }
+
+    [OneTimeTearDown]
+    public void CleanUp()
+    {
+        _orthanc?.Dispose();
+        if (_dir is not null && Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        int code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    /// <summary>Writes a volume as a classic MR series in ThighSeg's DICOM convention (voxel (x, y, z) = stored column x, row Y-1-y, slice z).</summary>
+    private static void WriteAsDicomSeries(Volume<float> image, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var a = image.Affine;
+        double[] Lps(int col) => [-a[0, col], -a[1, col], a[2, col]];
+        double[] c0 = Lps(0), c1 = Lps(1);
+        double n0 = Math.Sqrt(c0.Sum(v => v * v)), n1 = Math.Sqrt(c1.Sum(v => v * v));
+        double[] orientation = [c0[0] / n0, c0[1] / n0, c0[2] / n0, -c1[0] / n1, -c1[1] / n1, -c1[2] / n1];
+        float max = image.Data.Max(v => Math.Abs(v));
+        double slope = max > 0 ? max / 30000.0 : 1;
+        var s = image.Shape;
+        for (int z = 0; z < s.Z; z++)
+        {
+            var (r, ant, sup) = a.Apply(0, s.Y - 1, z);
+            var pixels = new short[s.X * s.Y];
+            for (int row = 0; row < s.Y; row++)
+            {
+                for (int col = 0; col < s.X; col++)
+                {
+                    pixels[(row * s.X) + col] = (short)Math.Round(image[col, s.Y - 1 - row, z] / slope);
+                }
+            }
+            DicomTestWriter.MrSlice(s.Y, s.X, [-r, -ant, sup], orientation, [n1, n0], pixels, SeriesUid, z + 1, slope)
+                .Text(0x00080018, "UI", $"1.2.826.0.1.3680043.8.498.71{(z + 1).ToString(CultureInfo.InvariantCulture)}")
+                .Text(0x00100010, "PN", "Phantom^Pacs")
+                .Text(0x00100020, "LO", "PACS-1")
+                .Text(0x0020000D, "UI", StudyUid)
+                .Text(0x00200052, "UI", "1.2.826.0.1.3680043.8.498.7003")
+                .Text(0x0008103E, "LO", "phantom thighs")
+                .WriteTo(Path.Combine(folder, $"slice{z:D3}.dcm"));
+        }
+    }
+
+    private string[] Pacs(params string[] extra) =>
+        ["pacs", "--url", _orthanc.DicomWebRoot.ToString(), "--study", StudyUid, "--model", _model, "--user", OrthancServer.User, "--device", "cpu", .. extra];
+
+    [Test]
+    public async Task Pacs_FindsRetrievesSegmentsAndStoresTheSeg()
+    {
+        int before = _orthanc.InstanceCount();
+        string outDir = Path.Combine(_dir, "out-" + Guid.NewGuid().ToString("N"));
+        var r = Run(Pacs("--password", OrthancServer.Password, "--out", outDir));
+        Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+        Assert.That(r.Out, Does.Contain("stored SEG"));
+        Assert.That(_orthanc.InstanceCount(), Is.EqualTo(before + 1));
+
+        // The stored SEG, retrieved from the PACS, passes dciodvfy and holds exactly the labels the model predicts locally.
+        using var client = new DicomWebClient(new DicomWebOptions { BaseUri = _orthanc.DicomWebRoot, UserName = OrthancServer.User, Password = OrthancServer.Password });
+        var seg = (await client.SearchSeriesAsync(StudyUid)).Single(x => x.Modality == "SEG");
+        string segFolder = Path.Combine(_dir, "seg-" + Guid.NewGuid().ToString("N"));
+        string segFile = (await client.RetrieveSeriesAsync(StudyUid, seg.SeriesInstanceUid, segFolder)).Single();
+        if (ExternalTool.Find("dciodvfy") is string dciodvfy)
+        {
+            var (_, report) = ExternalTool.Run(dciodvfy, segFile);
+            Assert.That(report.Split('\n').Where(l => l.StartsWith("Error", StringComparison.Ordinal)), Is.Empty, report);
+        }
+        var source = new DicomSeriesReader().Read(_series).Image;
+        using var segmenter = VolumeSegmenter.Load(_model, Torch.ComputeDevice.Cpu);
+        var expected = segmenter.Predict(source).Labels;
+        var back = DicomSegReader.Read(segFile, source.Shape, source.Affine, segmenter.Model.Classes);
+        Assert.That(back.Labels.Data, Is.EqualTo(expected.Data));
+        Assert.That(back.ReferencedSeriesInstanceUids, Is.EqualTo(new[] { SeriesUid }));
+        Assert.That(File.Exists(Path.Combine(outDir, SeriesUid + ".seg.dcm")), Is.True);
+    }
+
+    [Test]
+    public void Pacs_WrongPassword_FailsWith401_AndStoresNothing()
+    {
+        int before = _orthanc.InstanceCount();
+        var r = Run(Pacs("--password", "wrong"));
+        Assert.That(r.Code, Is.EqualTo(1), r.Out);
+        Assert.That(r.Err, Does.Contain("401"));
+        Assert.That(_orthanc.InstanceCount(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void Pacs_UnknownSeries_Fails_AndStoresNothing()
+    {
+        int before = _orthanc.InstanceCount();
+        var r = Run(Pacs("--password", OrthancServer.Password, "--series", "1.2.3.4.5.6"));
+        Assert.That(r.Code, Is.EqualTo(1), r.Out);
+        Assert.That(r.Err, Does.Contain("1.2.3.4.5.6"));
+        Assert.That(_orthanc.InstanceCount(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void Pacs_BadArguments_AreUsageErrors()
+    {
+        Assert.That(Run("pacs", "--url", "ftp://x", "--study", "1.2", "--model", _model).Code, Is.EqualTo(2));
+        Assert.That(Run("pacs", "--url", "http://127.0.0.1:1/dicom-web", "--study", "abc", "--model", _model).Code, Is.EqualTo(2));
+        Assert.That(Run("pacs", "--url", "http://127.0.0.1:1/dicom-web", "--study", "1.2", "--model", _model, "--user", "u").Code, Is.EqualTo(2));
+        Assert.That(Run("pacs", "--url", "http://127.0.0.1:1/dicom-web", "--study", "1.2", "--model", _model, "--no-store").Code, Is.EqualTo(2));
+    }
+}
