@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ThighSeg.Core;
+using ThighSeg.Core.Data;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Volumes;
 using ThighSeg.IO;
@@ -77,6 +77,9 @@ internal static class EvaluateCommand
         {
             throw new UsageException("--summary must differ from --out.");
         }
+
+        OutputGuard.RefuseInputs(outPath, "--out", (refDir, "--ref"), (predDir, "--pred"), (labelsPath, "--labels"));
+        OutputGuard.RefuseInputs(summaryPath, "--summary", (refDir, "--ref"), (predDir, "--pred"), (labelsPath, "--labels"));
 
         IReadOnlyDictionary<int, string>? labelNames = labelsPath is null ? null : ParseLabelsJson(labelsPath);
         var references = ListVolumes(refDir, readers);
@@ -246,43 +249,15 @@ internal static class EvaluateCommand
         }
     }
 
-    /// <summary>Parses labels.json: a JSON object mapping non-negative integer label values (as strings) to non-empty names.</summary>
+    /// <summary>Reads labels.json with the dataset's one reader (<see cref="LabelMap.Load"/>); at least one non-zero label is required.</summary>
     internal static IReadOnlyDictionary<int, string> ParseLabelsJson(string path)
     {
-        string text = File.ReadAllText(path);
-        var names = new Dictionary<int, string>();
-        try
-        {
-            using var doc = JsonDocument.Parse(text);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new EvaluationInputException($"{path}: expected a JSON object mapping label values to names, e.g. {{\"0\": \"background\", \"1\": \"vastus_lateralis\"}}.");
-            }
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                if (!int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int value))
-                {
-                    throw new EvaluationInputException($"{path}: key '{p.Name}' is not a non-negative integer label value.");
-                }
-                if (p.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(p.Value.GetString()))
-                {
-                    throw new EvaluationInputException($"{path}: label {value} needs a non-empty name string.");
-                }
-                if (!names.TryAdd(value, p.Value.GetString()!))
-                {
-                    throw new EvaluationInputException($"{path}: label {value} appears twice.");
-                }
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new EvaluationInputException($"{path}: not valid JSON ({ex.Message}).", ex);
-        }
-        if (!names.Keys.Any(k => k != 0))
+        var map = LabelMap.Load(path);
+        if (!map.Values.Any(k => k != 0))
         {
             throw new EvaluationInputException($"{path}: no non-zero label to evaluate.");
         }
-        return names;
+        return map.Names;
     }
 }
 

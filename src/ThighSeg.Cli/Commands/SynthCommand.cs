@@ -80,6 +80,7 @@ internal static class SynthCommand
         ArgumentNullException.ThrowIfNull(writer);
         var sw = Stopwatch.StartNew();
         string root = Path.GetFullPath(r.OutputDirectory);
+        OutputGuard.RequireEmptyFolder(root, "--out", allowNonEmpty: false, "synth writes a whole cohort and never mixes it with existing files: choose a new folder or remove this one.");
         string images = Path.Combine(root, "images"), labels = Path.Combine(root, "labels");
         Directory.CreateDirectory(images);
         Directory.CreateDirectory(labels);
@@ -94,7 +95,19 @@ internal static class SynthCommand
         var entries = new ManifestEntry[r.Subjects];
         var shapes = new string[r.Subjects];
         PhantomSubject? first = null;
-        Parallel.For(0, r.Subjects, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+        try
+        {
+            WriteSubjects();
+        }
+        catch (AggregateException ex)
+        {
+            // Parallel.For wraps what the writers threw; report the first cause (a full disk, a permission) plainly.
+            Exception cause = ex.Flatten().InnerExceptions[0];
+            throw cause is ThighSegException or IOException or UnauthorizedAccessException
+                ? new ThighSegException($"synth: writing the cohort to {root} failed: {cause.Message}", cause)
+                : cause;
+        }
+        void WriteSubjects() => Parallel.For(0, r.Subjects, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
         {
             var s = generator.GenerateCohortMember(r.Seed, i);
             var split = i < r.Labeled ? DatasetSplit.Train : i < r.Labeled + r.Test ? DatasetSplit.Test : DatasetSplit.Unlabeled;

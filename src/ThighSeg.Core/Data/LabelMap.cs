@@ -26,6 +26,9 @@ public sealed class LabelMap
         }
     }
 
+    /// <summary>The largest <c>labels.json</c> accepted by <see cref="Load"/> (1 MiB: thousands of labels).</summary>
+    public const long MaxFileBytes = 1 << 20;
+
     /// <summary>Label values in ascending order, background (0) first.</summary>
     public IReadOnlyList<int> Values => _values;
 
@@ -134,10 +137,15 @@ public sealed class LabelMap
         {
             throw new DatasetException($"{source}: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement refuses to turn a lone UTF-16 surrogate escape ("\ud800") into a .NET string.
+            throw new DatasetException($"{source}: a label value or name is not valid Unicode text (a lone UTF-16 surrogate escape such as \\ud800).", ex);
+        }
     }
 
     /// <summary>Reads a <c>labels.json</c> file.</summary>
-    /// <exception cref="DatasetException">Missing or malformed file.</exception>
+    /// <exception cref="DatasetException">Missing, not a regular file, larger than <see cref="MaxFileBytes"/>, or malformed.</exception>
     public static LabelMap Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -145,7 +153,7 @@ public sealed class LabelMap
         {
             throw new DatasetException($"Label map '{path}' does not exist.");
         }
-        return Parse(File.ReadAllText(path), path);
+        return Parse(InputFile.ReadAllText(path, MaxFileBytes, message => new DatasetException(message)), path);
     }
 
     /// <summary>Writes <c>labels.json</c> atomically.</summary>

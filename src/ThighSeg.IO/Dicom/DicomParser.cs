@@ -129,8 +129,8 @@ internal static partial class DicomParser
     /// <summary>Deepest sequence nesting accepted (real data rarely exceeds 5).</summary>
     public const int MaxDepth = 32;
 
-    /// <summary>Largest inflated dataset accepted for the deflated transfer syntax (1 GiB).</summary>
-    public const int MaxInflatedBytes = 1 << 30;
+    /// <summary>Default largest inflated dataset for the deflated transfer syntax (<see cref="VolumeReadOptions.DefaultMaxDecompressedBytes"/>).</summary>
+    public const long MaxInflatedBytes = VolumeReadOptions.DefaultMaxDecompressedBytes;
 
     private static readonly HashSet<string> KnownVrs = new(StringComparer.Ordinal)
     {
@@ -167,7 +167,7 @@ internal static partial class DicomParser
 
     /// <summary>Parses a whole file held in memory.</summary>
     /// <exception cref="DicomFormatException">Malformed, truncated, or an unsupported transfer syntax.</exception>
-    public static DicomDataset Parse(byte[] data, string source)
+    public static DicomDataset Parse(byte[] data, string source, long maxInflatedBytes = MaxInflatedBytes)
     {
         ArgumentNullException.ThrowIfNull(data);
         int pos;
@@ -231,7 +231,7 @@ internal static partial class DicomParser
         byte[] body = data;
         if (transferSyntax == DicomUids.DeflatedExplicitVrLittleEndian)
         {
-            body = Inflate(data, pos, source);
+            body = Inflate(data, pos, source, maxInflatedBytes);
             pos = 0;
         }
 
@@ -258,26 +258,48 @@ internal static partial class DicomParser
     private static bool HasExplicitVr(byte[] data, int pos) =>
         pos + 6 <= data.Length && KnownVrs.Contains(Encoding.ASCII.GetString(data, pos + 4, 2));
 
-    private static byte[] Inflate(byte[] data, int pos, string source)
+    private static byte[] Inflate(byte[] data, int pos, string source, long maxInflatedBytes)
     {
-        // Deflate cannot expand more than ~1032:1, which also bounds what a hostile stream can make us allocate.
-        long bound = Math.Min(MaxInflatedBytes, ((long)(data.Length - pos) * 1032) + 1024);
+        // Deflate cannot expand more than ~1032:1, which bounds what a hostile stream can make us inflate; the limit
+        // (VolumeReadOptions.MaxDecompressedBytes) is enforced chunk by chunk while inflating, and the dataset array is
+        // allocated once, at its final size, only when the stream has ended within it.
+        long bound = Math.Min(Math.Min(maxInflatedBytes, Array.MaxLength), ((long)(data.Length - pos) * 1032) + 1024);
+        var chunks = new List<byte[]>();
+        const int chunkSize = 1 << 20;
         try
         {
             using var input = new MemoryStream(data, pos, data.Length - pos, writable: false);
             using var inflater = new DeflateStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            var buffer = new byte[81920];
-            int n;
-            while ((n = inflater.Read(buffer, 0, buffer.Length)) > 0)
+            long total = 0;
+            while (true)
             {
-                if (output.Length + n > bound)
+                var chunk = new byte[chunkSize];
+                int n = inflater.ReadAtLeast(chunk, chunkSize, throwOnEndOfStream: false);
+                if (n == 0)
                 {
-                    throw new DicomFormatException(source, $"the deflated dataset inflates to more than {bound} bytes", null, pos);
+                    break;
                 }
-                output.Write(buffer, 0, n);
+                total += n;
+                if (total > bound)
+                {
+                    throw new DicomFormatException(source, bound == maxInflatedBytes
+                        ? $"the deflated dataset inflates to more than {bound} bytes, the limit (VolumeReadOptions.MaxDecompressedBytes; raise it to read larger files)"
+                        : $"the deflated dataset inflates to more than {bound} bytes, more than deflate can produce from {data.Length - pos} bytes", null, pos);
+                }
+                chunks.Add(n == chunkSize ? chunk : chunk[..n]);
+                if (n < chunkSize)
+                {
+                    break;
+                }
             }
-            return output.ToArray();
+            var body = new byte[total];
+            long at = 0;
+            foreach (byte[] c in chunks)
+            {
+                c.CopyTo(body, at);
+                at += c.Length;
+            }
+            return body;
         }
         catch (InvalidDataException ex)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ThighSeg.Core;
 using ThighSeg.Core.Volumes;
 
 namespace ThighSeg.IO.Dicom;
@@ -60,6 +61,10 @@ public sealed class DicomSeriesReader : IVolumeReader
                 return false;
             }
             string ext = Path.GetExtension(path);
+            if (!InputFile.IsRegular(path))
+            {
+                return ext.Equals(".dcm", StringComparison.OrdinalIgnoreCase); // claimed by name only, so Read can refuse it clearly
+            }
             return ext.Equals(".dcm", StringComparison.OrdinalIgnoreCase) || ext.Equals(".dicom", StringComparison.OrdinalIgnoreCase)
                 || ext.Equals(".ima", StringComparison.OrdinalIgnoreCase) || StartsLikeDicom(path);
         }
@@ -86,6 +91,7 @@ public sealed class DicomSeriesReader : IVolumeReader
         }
         else if (File.Exists(path))
         {
+            RefuseIrregular(path);
             files = [path];
         }
         else
@@ -99,7 +105,7 @@ public sealed class DicomSeriesReader : IVolumeReader
         int withoutPixels = 0;
         foreach (string file in files)
         {
-            DicomDataset ds = DicomParser.Parse(ReadFile(file), file);
+            DicomDataset ds = DicomParser.Parse(ReadFile(file, options), file, options.MaxDecompressedBytes);
             var (uid, number, description) = DicomImage.SeriesIdentity(ds);
             try
             {
@@ -124,7 +130,7 @@ public sealed class DicomSeriesReader : IVolumeReader
             throw new DicomFormatException(path, $"no images: the {withoutPixels} DICOM object(s) found hold no pixel data", null, null);
         }
         List<DicomImage> series = SelectSeries(path, members, options.SeriesInstanceUid);
-        var geometry = SeriesGeometry.Build(path, series);
+        var geometry = SeriesGeometry.Build(path, series, options.MaxVoxels);
 
         // Pass 2: decode the pixels in slice order (a multi-frame file is parsed once for its run of frames).
         var shape = geometry.Shape;
@@ -136,7 +142,7 @@ public sealed class DicomSeriesReader : IVolumeReader
             DicomImage expected = geometry.Slices[z];
             if (open is null || open.Source != expected.Source)
             {
-                open = DicomParser.Parse(ReadFile(expected.Source), expected.Source);
+                open = DicomParser.Parse(ReadFile(expected.Source, options), expected.Source, options.MaxDecompressedBytes);
                 current = DicomImage.Frames(open);
             }
             DicomImage? image = current is not null && expected.FrameIndex < current.Count ? current[expected.FrameIndex] : null;
@@ -170,7 +176,8 @@ public sealed class DicomSeriesReader : IVolumeReader
     private static bool IsCandidate(string file)
     {
         string name = Path.GetFileName(file);
-        return !name.StartsWith('.') && !name.Equals("DICOMDIR", StringComparison.OrdinalIgnoreCase) && StartsLikeDicom(file);
+        // Non-regular entries (FIFOs, sockets, devices, links to them) are skipped unopened: opening a FIFO blocks.
+        return !name.StartsWith('.') && !name.Equals("DICOMDIR", StringComparison.OrdinalIgnoreCase) && InputFile.IsRegular(file) && StartsLikeDicom(file);
     }
 
     private static bool StartsLikeDicom(string file)
@@ -188,16 +195,30 @@ public sealed class DicomSeriesReader : IVolumeReader
         }
     }
 
-    private static byte[] ReadFile(string file)
+    private static void RefuseIrregular(string file)
     {
+        if (InputFile.NotRegularReason(file) is string why)
+        {
+            throw new DicomFormatException(file, $"not a regular file ({why}); ThighSeg reads DICOM only from regular files", null, null);
+        }
+    }
+
+    private static byte[] ReadFile(string file, VolumeReadOptions options)
+    {
+        RefuseIrregular(file);
         try
         {
-            long length = new FileInfo(file).Length;
-            if (length > Array.MaxLength)
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            long length = stream.Length;
+            if (length > Math.Min(Array.MaxLength, options.MaxDecompressedBytes))
             {
-                throw new DicomFormatException(file, $"the file is {length} bytes, larger than ThighSeg reads in one piece", null, null);
+                throw new DicomFormatException(file, length > options.MaxDecompressedBytes
+                    ? $"the file is {length} bytes, more than the limit of {options.MaxDecompressedBytes} (VolumeReadOptions.MaxDecompressedBytes; raise it to read larger files)"
+                    : $"the file is {length} bytes, larger than ThighSeg reads in one piece", null, null);
             }
-            return File.ReadAllBytes(file);
+            var bytes = new byte[length];
+            stream.ReadExactly(bytes);
+            return bytes;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

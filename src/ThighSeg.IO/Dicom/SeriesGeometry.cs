@@ -25,13 +25,18 @@ internal sealed class SeriesGeometry
 
     public Affine Affine { get; }
 
-    public static SeriesGeometry Build(string path, IReadOnlyList<DicomImage> images)
+    public static SeriesGeometry Build(string path, IReadOnlyList<DicomImage> images, long maxVoxels = VolumeReadOptions.DefaultMaxVoxels)
     {
         DicomImage first = images[0];
         long voxels = (long)first.Columns * first.Rows * images.Count;
         if (voxels > Array.MaxLength)
         {
             throw new DicomFormatException(path, $"the series has {voxels} voxels, more than one array can hold", null, null);
+        }
+        if (voxels > maxVoxels)
+        {
+            throw new DicomFormatException(path, string.Create(CultureInfo.InvariantCulture,
+                $"the series has {first.Columns}x{first.Rows}x{images.Count} = {voxels} voxels, more than the limit of {maxVoxels} (VolumeReadOptions.MaxVoxels; raise it to read larger volumes)"), null, null);
         }
         var shape = new VolumeShape(first.Columns, first.Rows, images.Count);
         if (images.Count == 1)
@@ -145,7 +150,7 @@ internal sealed class SeriesGeometry
 
         double[] pLast = sorted[^1].Image.Position!;
         double[] step = [(pLast[0] - p0[0]) / (sorted.Count - 1), (pLast[1] - p0[1]) / (sorted.Count - 1), (pLast[2] - p0[2]) / (sorted.Count - 1)];
-        return new SeriesGeometry(sorted.Select(t => t.Image).ToList(), shape, MakeAffine(first.Rows, r, c, ps, step, p0));
+        return new SeriesGeometry(sorted.Select(t => t.Image).ToList(), shape, MakeAffine(path, first.Rows, r, c, ps, step, p0));
     }
 
     private static SeriesGeometry Single(DicomImage image, VolumeShape shape)
@@ -172,7 +177,7 @@ internal sealed class SeriesGeometry
         double nn = Math.Sqrt(Dot(n, n));
         double thickness = image.SliceThickness ?? 1.0;
         double[] step = [n[0] / nn * thickness, n[1] / nn * thickness, n[2] / nn * thickness];
-        return new SeriesGeometry([image], shape, MakeAffine(image.Rows, r, c, ps, step, p));
+        return new SeriesGeometry([image], shape, MakeAffine(image.Source, image.Rows, r, c, ps, step, p));
     }
 
     /// <summary>
@@ -180,7 +185,7 @@ internal sealed class SeriesGeometry
     /// −ΔRow·c, column 2 is the slice step and the origin is the centre of the first slice's last stored row's first
     /// pixel; x and y rows are then negated for RAS.
     /// </summary>
-    private static Affine MakeAffine(int rows, double[] r, double[] c, double[] pixelSpacing, double[] step, double[] p0)
+    private static Affine MakeAffine(string source, int rows, double[] r, double[] c, double[] pixelSpacing, double[] step, double[] p0)
     {
         double rowSpacing = pixelSpacing[0], colSpacing = pixelSpacing[1];
         var m = new double[16];
@@ -197,14 +202,11 @@ internal sealed class SeriesGeometry
         {
             m[n] += 0.0; // no negative zeros from the LPS-to-RAS sign flip
         }
-        try
+        if (VoxelGeometry.Problem(m) is string problem)
         {
-            return Affine.FromRowMajor(m);
+            throw new DicomFormatException(source, $"unusable geometry from PixelSpacing, ImageOrientationPatient and the slice positions or SliceThickness: {problem}", null, null);
         }
-        catch (ArgumentException ex)
-        {
-            throw new DicomFormatException("series", $"the geometry gives an invalid affine ({ex.Message})", null, null, ex);
-        }
+        return Affine.FromRowMajor(m);
     }
 
     private static double[] Cross(double[] a, double[] b) =>

@@ -111,18 +111,9 @@ internal static class NiftiGeometry
 
     private static Affine Checked(double[] m, string source, string what)
     {
-        foreach (double v in m)
+        if (VoxelGeometry.Problem(m) is string problem)
         {
-            if (!double.IsFinite(v))
-            {
-                throw new VolumeFormatException($"{source}: the {what} affine contains a non-finite value: {string.Join(", ", m)}.");
-            }
-        }
-        double det = (m[0] * ((m[5] * m[10]) - (m[6] * m[9]))) - (m[1] * ((m[4] * m[10]) - (m[6] * m[8]))) + (m[2] * ((m[4] * m[9]) - (m[5] * m[8])));
-        double scale = Math.Max(1e-300, Math.Pow(Math.Abs(m[0]) + Math.Abs(m[5]) + Math.Abs(m[10]) + Math.Abs(m[1]) + Math.Abs(m[2]) + Math.Abs(m[4]) + Math.Abs(m[6]) + Math.Abs(m[8]) + Math.Abs(m[9]), 3));
-        if (Math.Abs(det) <= 1e-12 * scale)
-        {
-            throw new VolumeFormatException($"{source}: the {what} affine is singular (determinant {det:G6}); the voxel grid has no valid geometry.");
+            throw new VolumeFormatException($"{source}: unusable geometry from the {what}: {problem}.");
         }
         return Affine.FromRowMajor(m);
     }

@@ -81,26 +81,42 @@ internal static class NiftiLabelExtension
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("thighseg", out var marker) || marker.ValueKind != JsonValueKind.String || marker.GetString() != Marker)
+            try
             {
-                return null;
+                return Labels(doc.RootElement, source);
             }
-            if (!root.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Object)
+            catch (InvalidOperationException ex)
             {
-                throw new VolumeFormatException($"{source}: the ThighSeg label extension has no \"labels\" object.");
-            }
-            var result = new SortedDictionary<int, string>();
-            foreach (var p in labels.EnumerateObject())
-            {
-                if (!int.TryParse(p.Name, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) || p.Value.ValueKind != JsonValueKind.String)
+                // JsonElement refuses to turn a lone UTF-16 surrogate escape ("\ud800") into a .NET string.
+                if (payload.IndexOf("\"thighseg\""u8) < 0)
                 {
-                    throw new VolumeFormatException($"{source}: the ThighSeg label extension has an invalid entry \"{p.Name}\": keys must be integers and names strings.");
+                    return null; // some other tool's comment
                 }
-                result[value] = p.Value.GetString()!;
+                throw new VolumeFormatException($"{source}: the ThighSeg label extension holds a string that is not valid Unicode (a lone UTF-16 surrogate escape such as \\ud800).", ex);
             }
-            return result;
         }
+    }
+
+    private static SortedDictionary<int, string>? Labels(JsonElement root, string source)
+    {
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("thighseg", out var marker) || marker.ValueKind != JsonValueKind.String || marker.GetString() != Marker)
+        {
+            return null;
+        }
+        if (!root.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Object)
+        {
+            throw new VolumeFormatException($"{source}: the ThighSeg label extension has no \"labels\" object.");
+        }
+        var result = new SortedDictionary<int, string>();
+        foreach (var p in labels.EnumerateObject())
+        {
+            if (!int.TryParse(p.Name, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) || p.Value.ValueKind != JsonValueKind.String)
+            {
+                throw new VolumeFormatException($"{source}: the ThighSeg label extension has an invalid entry \"{p.Name}\": keys must be integers and names strings.");
+            }
+            result[value] = p.Value.GetString()!;
+        }
+        return result;
     }
 }

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Compression;
+using ThighSeg.Core;
 using ThighSeg.Core.Volumes;
 
 namespace ThighSeg.IO.Nifti;
@@ -116,6 +118,11 @@ public sealed class NiftiReader : IVolumeReader
         {
             throw new VolumeFormatException($"{what} not found: {path}");
         }
+        if (InputFile.NotRegularReason(path) is string why)
+        {
+            // Checked before opening: opening a FIFO blocks until a writer appears, and a device streams without end.
+            throw new VolumeFormatException($"{path}: the {what} is not a regular file ({why}); ThighSeg reads volumes only from regular files.");
+        }
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
     }
 
@@ -231,6 +238,11 @@ public sealed class NiftiReader : IVolumeReader
             catch (OverflowException)
             {
                 throw new VolumeFormatException($"{source}: voxel data offset overflows (vox_offset {dataOffset}, volume {layout.VolumeIndex} of {layout.VolumeBytes} bytes).");
+            }
+            if ((dataGz || dataLength is null) && end > options.MaxDecompressedBytes)
+            {
+                throw new VolumeFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source}: reading {layout.Describe()} means decompressing {end} bytes, more than the limit of {options.MaxDecompressedBytes} (VolumeReadOptions.MaxDecompressedBytes; raise it to read larger files)."));
             }
             if (dataLength is long len)
             {
@@ -426,7 +438,17 @@ public sealed class NiftiReader : IVolumeReader
             {
                 throw new VolumeFormatException($"{source}: a {nx}x{ny}x{nz} volume has more voxels than one array can hold.");
             }
+            if (shape.VoxelCount > options.MaxVoxels)
+            {
+                throw new VolumeFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source}: the header declares {nx}x{ny}x{nz} = {shape.VoxelCount} voxels, more than the limit of {options.MaxVoxels} (VolumeReadOptions.MaxVoxels; raise it to read larger volumes)."));
+            }
             long volumeBytes = shape.VoxelCount * bpp;
+            if (volumeBytes > options.MaxDecompressedBytes)
+            {
+                throw new VolumeFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source}: the header declares {nx}x{ny}x{nz} {NiftiDataTypes.Name(type)} voxels = {volumeBytes} bytes, more than the limit of {options.MaxDecompressedBytes} (VolumeReadOptions.MaxDecompressedBytes; raise it to read larger files)."));
+            }
             long index;
             if (nt > 1)
             {

@@ -58,7 +58,14 @@ public sealed record ModelManifest(
     int EmbeddingDim,
     JsonObject? Preprocessing,
     TrainingProvenance Training,
-    string WeightsFile);
+    string WeightsFile)
+{
+    /// <summary>
+    /// SHA-256 of the weights file (lower-case hex) as recorded in the manifest, or null for artifacts written before
+    /// checksums were recorded (those load without verification). Set by <see cref="ModelArtifact.ReadManifest"/>.
+    /// </summary>
+    public string? WeightsSha256 { get; init; }
+}
 
 /// <summary>
 /// Reads and writes model artifacts: a folder with <c>manifest.json</c> and the TorchSharp weights file. Weights are
@@ -73,7 +80,77 @@ public static class ModelArtifact
     /// <summary>Manifest file name.</summary>
     public const string ManifestFile = "manifest.json";
 
+    /// <summary>Largest number of network parameters a manifest may declare (2^29, 2 GiB of float32 weights).</summary>
+    public const long MaxParameters = 1L << 29;
+
+    /// <summary>Largest estimated activation memory of one inference slice (2 GiB) a manifest's network and preprocessing may need.</summary>
+    public const long MaxActivationBytesPerSlice = 2L << 30;
+
+    /// <summary>Largest manifest.json read (1 MiB).</summary>
+    public const long MaxManifestBytes = 1 << 20;
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>
+    /// An upper estimate of the parameters of a U-Net: two 3x3 convolutions per level in the encoder and the decoder,
+    /// the centre block and the up-convolutions, <c>≈ 36·F²·(4^(D+1) − 1)/3</c>.
+    /// </summary>
+    public static double EstimatedParameters(UNetOptions network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        double f = network.BaseFilters;
+        return 36 * f * f * (Math.Pow(4, network.Depth + 1) - 1) / 3;
+    }
+
+    /// <summary>
+    /// Refuses, before any tensor exists, a network (and an input size, when the preprocessing names one) whose weights
+    /// or per-slice activations would exceed <see cref="MaxParameters"/> or <see cref="MaxActivationBytesPerSlice"/>.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Over budget; the message names the file and the numbers.</exception>
+    public static void CheckBudget(UNetOptions network, int? inputSize, string source)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        double parameters = EstimatedParameters(network);
+        if (parameters > MaxParameters)
+        {
+            throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: the network (baseFilters {network.BaseFilters}, depth {network.Depth}) would have about {parameters:G3} parameters, more than the budget of {MaxParameters} ({MaxParameters * 4.0 / (1 << 30):0.#} GiB of weights); refusing to allocate it."));
+        }
+        if (inputSize is int size)
+        {
+            // Activations of one slice: ~8 float32 feature maps of F channels at full resolution (the coarser levels add
+            // a geometric third), the dominant cost of inference.
+            double bytes = (double)size * size * network.BaseFilters * 4 * 8;
+            if (bytes > MaxActivationBytesPerSlice)
+            {
+                throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source}: a {size}x{size} input to a network with baseFilters {network.BaseFilters} needs about {bytes / (1 << 30):0.#} GiB of activations per slice, more than the budget of {MaxActivationBytesPerSlice / (double)(1 << 30):0.#} GiB; refusing the model."));
+            }
+        }
+    }
+
+    /// <summary>SHA-256 of a file, lower-case hex.</summary>
+    internal static string Sha256(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(fs));
+    }
+
+    private static int? InputSizeOf(JsonObject? preprocessing)
+    {
+        if (preprocessing is null)
+        {
+            return null;
+        }
+        foreach (var (name, value) in preprocessing)
+        {
+            if (string.Equals(name, "TargetSize", StringComparison.OrdinalIgnoreCase) && value is JsonValue v && v.TryGetValue(out int size))
+            {
+                return size;
+            }
+        }
+        return null;
+    }
 
     /// <summary>Reads and validates the manifest of the artifact in <paramref name="directory"/>.</summary>
     /// <exception cref="ModelFormatException">Missing folder or manifest, malformed JSON, unknown format version or values.</exception>
@@ -85,9 +162,10 @@ public static class ModelArtifact
         {
             throw new ModelFormatException($"No model found in '{directory}': {ManifestFile} is missing.");
         }
+        string text = InputFile.ReadAllText(path, MaxManifestBytes, message => new ModelFormatException(message));
         try
         {
-            var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new ModelFormatException($"{path} is empty.");
+            var root = JsonNode.Parse(text)?.AsObject() ?? throw new ModelFormatException($"{path} is empty.");
             int version = Req(root, "formatVersion").GetValue<int>();
             if (version != CurrentFormatVersion)
             {
@@ -95,6 +173,10 @@ public static class ModelArtifact
                     $"{path} has model format version {version}; this ThighSeg reads version {CurrentFormatVersion}."));
             }
             var kind = Enum.Parse<ModelKind>(Req(root, "kind").GetValue<string>(), ignoreCase: true);
+            if (!Enum.IsDefined(kind))
+            {
+                throw new ModelFormatException($"{path}: unknown model kind '{kind}'.");
+            }
             var net = Req(root, "network").AsObject();
             var network = new UNetOptions(
                 Req(net, "baseFilters").GetValue<int>(),
@@ -140,6 +222,13 @@ public static class ModelArtifact
                 t["device"]?.GetValue<string>() ?? "",
                 t["createdUtc"]?.GetValue<string>() ?? "",
                 t["initialisation"]?.GetValue<string>());
+            JsonObject? preprocessing = root["preprocessing"] as JsonObject;
+            CheckBudget(network, InputSizeOf(preprocessing), path);
+            string? sha = root["weightsSha256"]?.GetValue<string>();
+            if (sha is not null && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower)))
+            {
+                throw new ModelFormatException($"{path}: weightsSha256 must be 64 lower-case hex digits.");
+            }
             string weights = Req(root, "weights").GetValue<string>();
             if (weights.Contains('/', StringComparison.Ordinal) || weights.Contains('\\', StringComparison.Ordinal) || weights.StartsWith('.'))
             {
@@ -151,9 +240,12 @@ public static class ModelArtifact
                 network,
                 classes,
                 root["embeddingDim"]?.GetValue<int>() ?? 0,
-                root["preprocessing"] is JsonObject p ? (JsonObject)p.DeepClone() : null,
+                preprocessing is not null ? (JsonObject)preprocessing.DeepClone() : null,
                 training,
-                weights);
+                weights)
+            {
+                WeightsSha256 = sha,
+            };
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
         {
@@ -171,7 +263,9 @@ public static class ModelArtifact
             module.save(w);
             w.Flush();
         });
-        var json = ToJson(manifest).ToJsonString(Indented);
+        var root = ToJson(manifest);
+        root["weightsSha256"] = Sha256(Path.Combine(directory, manifest.WeightsFile));
+        var json = root.ToJsonString(Indented);
         AtomicFile.Write(Path.Combine(directory, ManifestFile), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json)));
     }
 
@@ -182,6 +276,18 @@ public static class ModelArtifact
         if (!File.Exists(path))
         {
             throw new ModelFormatException($"The model in '{directory}' is incomplete: weights file {manifest.WeightsFile} is missing.");
+        }
+        if (InputFile.NotRegularReason(path) is string why)
+        {
+            throw new ModelFormatException($"{path}: the weights file is not a regular file ({why}).");
+        }
+        if (manifest.WeightsSha256 is string expected)
+        {
+            string actual = Sha256(path);
+            if (actual != expected)
+            {
+                throw new ModelFormatException($"{path}: the weights are corrupt: their SHA-256 is {actual}, but the manifest records {expected}. Restore the file or retrain.");
+            }
         }
         try
         {
