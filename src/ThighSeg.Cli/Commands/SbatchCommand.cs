@@ -54,7 +54,10 @@ internal static class SbatchCommand
             string text = Script(n, p, t, parse.GetValue(mem)!, parse.GetValue(time)!, parse.GetValue(partition), logDir, parse.GetValue(exe) ?? ThisThighSeg(), predict);
             Directory.CreateDirectory(logDir);
             AtomicFile.WriteAllText(target, text);
-            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
             output.WriteLine($"wrote {target}: {n} task(s){(p is null ? "" : $", at most {p} at once")}; submit with: sbatch {target}");
             return CliApp.ExitOk;
         });
