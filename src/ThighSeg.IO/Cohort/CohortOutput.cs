@@ -79,7 +79,7 @@ public sealed class CohortOutput
         else if (record.Model != model || record.Settings != settings)
         {
             conflict = record.Model != model
-                ? $"{LabelPath(item.Id)} was predicted with another model (fingerprint {record.Model[..12]}, this model {model[..12]})"
+                ? $"{LabelPath(item.Id)} was predicted with another model (fingerprint {Short(record.Model)}, this model {Short(model)})"
                 : $"{LabelPath(item.Id)} was predicted with other settings ({record.Settings}, now {settings})";
         }
         if (conflict is not null)
@@ -238,7 +238,16 @@ public sealed class CohortOutput
 
     private string RelativeToRoot(string path) => Path.GetRelativePath(Directory, path).Replace('\\', '/');
 
-    private static string Relative(string caseId) => caseId.Replace('/', Path.DirectorySeparatorChar);
+    private static string Relative(string caseId)
+    {
+        if (caseId.Length == 0 || Path.IsPathRooted(caseId) || caseId.Split('/', '\\').Any(part => part is "" or "." or ".."))
+        {
+            throw new CohortException($"'{caseId}' cannot name a case's outputs: ids are relative paths without empty, '.' or '..' parts.");
+        }
+        return caseId.Replace('/', Path.DirectorySeparatorChar);
+    }
+
+    private static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;
 
     private static string Now() => DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 

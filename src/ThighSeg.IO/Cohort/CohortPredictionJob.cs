@@ -153,7 +153,11 @@ public sealed class CohortPredictionJob
                 }
                 try
                 {
-                    predicted.Add(w with { Labels = segment(w.Image, w.Case.Id) });
+                    var labels = segment(w.Image, w.Case.Id);
+                    if (!cancellation.IsCancellationRequested)
+                    {
+                        predicted.Add(w with { Labels = labels });
+                    }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -217,6 +221,7 @@ public sealed class CohortPredictionJob
             string input = w.Check!.InputFingerprint;
             _output.Begin(w.Case, input, _options.ModelFingerprint, _options.Settings);
             string labelPath = _output.LabelPath(w.Case.Id);
+            Directory.CreateDirectory(Path.GetDirectoryName(labelPath)!);
             _formats.WriteLabels(labelPath, w.Labels!, classes.Names);
             var tableInput = new CaseTableInput(w.Case.Id, w.Image!, w.Labels!, classes);
             foreach (var table in _options.Tables)
