@@ -8,7 +8,7 @@ namespace ThighSeg.Cli;
 /// <summary>The <c>thighseg</c> command line: verbs, parsing, exit codes.</summary>
 /// <remarks>
 /// Exit codes: 0 success; 1 a runtime failure the user can act on (bad input file, missing device; the message says what);
-/// 2 bad arguments (unknown verb or option, missing or invalid value). Each verb lives in its own file under Commands/.
+/// 2 bad arguments (unknown verb or option, missing or invalid value); predict: 10 + n when n cases failed (11..110). Each verb lives in its own file under Commands/.
 /// </remarks>
 internal static class CliApp
 {
@@ -40,6 +40,8 @@ internal static class CliApp
         yield return FinetuneCommand.Create(output);
         yield return PredictCommand.Create(output);
         yield return PacsCommand.Create(output);
+        yield return CollectCommand.Create(output);
+        yield return SbatchCommand.Create(output);
         yield return ExperimentCommand.Create(output);
         yield return DemoCommand.Create(output);
     }

@@ -1,100 +1,150 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
-using ThighSeg.Core;
-using ThighSeg.Core.Metrics;
+using ThighSeg.Cli.Reports;
+using ThighSeg.Core.Tables;
 using ThighSeg.IO;
+using ThighSeg.IO.Cohort;
+using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
+using ThighSeg.Torch.Performance;
 
 namespace ThighSeg.Cli.Commands;
 
 /// <summary>
-/// <c>thighseg predict</c>: segments NIfTI files or DICOM series with a fine-tuned model. Writes one label map per input
-/// in the input's exact geometry (<c>DIR/&lt;subject&gt;.nii.gz</c>, label names embedded) and <c>DIR/volumes.csv</c>.
+/// <c>thighseg predict</c>: segments a cohort (a NIfTI file, a DICOM series, a manifest, or a folder searched
+/// recursively) with a fine-tuned model as a safe, resumable job: one label map per case (<c>OUT/&lt;case&gt;.nii.gz</c>,
+/// the input's geometry, label names embedded), per-case tables and completion records under <c>OUT/cases/</c>, and the
+/// cohort tables <c>OUT/volumes.csv</c> and <c>OUT/failures.csv</c>. See <see cref="CohortPredictionJob"/> and
+/// docs/cohort-prediction.md.
 /// </summary>
+/// <remarks>Exit codes: 0 every case of the shard done or skipped; 1 the job could not run (bad model, no cases);
+/// 2 bad arguments (including an output that would replace an input); <see cref="ExitCasesFailedBase"/> + n when n
+/// cases failed (capped at n = 100, so 11..110), each recorded in <c>failures.csv</c> and the job went on.</remarks>
 internal static class PredictCommand
 {
+    /// <summary>Exit code base for failed cases: the code is this plus the number of failed cases (at most 100).</summary>
+    public const int ExitCasesFailedBase = 10;
+
+    /// <summary>The per-case tables predict writes and collect merges (per-muscle statistics go here too).</summary>
+    internal static IReadOnlyList<ICaseTable> Tables { get; } = [new MuscleVolumeTable()];
+
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "A fine-tuned model folder (manifest.json + weights).", Required = true };
-        var input = new Option<string>("--input") { Description = "A NIfTI file, a DICOM series folder, or a folder of NIfTI files.", Required = true };
-        var outDir = new Option<string>("--out") { Description = "Output folder for <subject>.nii.gz label maps and volumes.csv.", Required = true };
-        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation (for models trained with flips)." };
+        var input = new Option<string>("--input") { Description = "A NIfTI file, a DICOM series folder, a manifest .csv (subject,image,label,split), or a folder searched recursively for NIfTI files and DICOM series.", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Output folder: <case>.nii.gz label maps, cases/<case>/ records and tables, volumes.csv, failures.csv.", Required = true };
+        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation (the default; kept for old scripts)." };
+        var noTta = new Option<bool>("--no-tta") { Description = "Turn off flip test-time augmentation (on by default)." };
         var largest = new Option<bool>("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
+        var shard = new Option<string?>("--shard") { Description = $"Predict only shard K/N (0-based) of the sorted case list. Default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX with {ShardSpec.CountVariable} (or SLURM_ARRAY_TASK_COUNT), else all cases." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace outputs predicted from another input or model, or not written by thighseg." };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for the network (default: physical cores)." };
+        var readAhead = new Option<int>("--read-ahead") { Description = "Cases read ahead while the network runs.", DefaultValueFactory = _ => 2 };
+        var volume = VolumeOptions.CreateVolume();
+        var series = VolumeOptions.CreateSeries();
         var device = DeviceOption.Create();
-        var cmd = new Command("predict", "Segment the thigh muscles of NIfTI files or DICOM series with a fine-tuned model; label maps keep the input's geometry.");
-        foreach (var o in new Option[] { model, input, outDir, tta, largest, device })
+        var cmd = new Command("predict", "Segment a cohort (NIfTI files, DICOM series, a manifest, or a folder tree) with a fine-tuned model as a resumable, shardable job; label maps keep the input's geometry.");
+        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, device })
         {
             cmd.Options.Add(o);
         }
-        cmd.SetAction(parse => Run(output, parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!,
-            new VolumePredictionOptions(parse.GetValue(tta), parse.GetValue(largest)), DeviceOption.Get(parse, device)));
+        cmd.SetAction(parse =>
+        {
+            if (parse.GetValue(tta) && parse.GetValue(noTta))
+            {
+                throw new UsageException("--tta and --no-tta contradict each other; flip TTA is on by default.");
+            }
+            var settings = new PredictSettings(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!,
+                new VolumePredictionOptions(FlipTta: !parse.GetValue(noTta), KeepLargestComponent: parse.GetValue(largest)),
+                ShardFrom(parse.GetValue(shard), Environment.GetEnvironmentVariables()), parse.GetValue(overwrite), parse.GetValue(threads),
+                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series));
+            return Run(output, settings, DeviceOption.Get(parse, device));
+        });
         return cmd;
     }
 
-    internal static int Run(TextWriter output, string modelDir, string input, string outDir, VolumePredictionOptions options, Torch.ComputeDevice device)
+    /// <summary>Everything <see cref="Run"/> needs, already parsed.</summary>
+    internal sealed record PredictSettings(string Model, string Input, string Out, VolumePredictionOptions Prediction, ShardSpec Shard,
+        bool Overwrite, int? Threads, int ReadAhead, VolumeReadOptions ReadOptions);
+
+    /// <summary>The shard from <c>--shard</c>, else from the environment (SLURM, Kubernetes), else all cases.</summary>
+    internal static ShardSpec ShardFrom(string? option, System.Collections.IDictionary environment)
     {
-        if (!Directory.Exists(modelDir))
+        try
         {
-            throw new UsageException($"--model: folder not found: {modelDir}");
+            return option is not null ? ShardSpec.Parse(option) : ShardSpec.FromEnvironment(environment) ?? ShardSpec.All;
         }
-        var inputs = Inputs(input);
-        var formats = VolumeFormats.Default;
-        using var segmenter = VolumeSegmenter.Load(modelDir, device);
-        Directory.CreateDirectory(outDir);
-        var names = segmenter.Model.Classes.Names;
-        var csv = new StringBuilder("subject,label,label_name,volume_ml\n");
-        foreach (var (subject, path) in inputs)
+        catch (FormatException ex)
         {
-            var loaded = formats.Read(path);
-            var prediction = segmenter.Predict(loaded.Image, options, subject);
-            string target = Path.Combine(outDir, subject + ".nii.gz");
-            formats.WriteLabels(target, prediction.Labels, names);
-            var foreground = segmenter.Model.Classes.Values.Where(v => v != 0).ToArray();
-            var volumesMl = MuscleVolumes.VolumesMl(prediction.Labels, foreground);
-            for (int i = 0; i < foreground.Length; i++)
-            {
-                int label = foreground[i];
-                string name = names.TryGetValue(label, out var n) ? n : $"label_{label}";
-                csv.Append(CultureInfo.InvariantCulture, $"{subject},{label},{name},{((double)volumesMl[i]).ToString("G6", CultureInfo.InvariantCulture)}\n");
-            }
-            output.WriteLine($"{subject}: {target}");
+            throw new UsageException($"{(option is not null ? "--shard" : "shard from the environment")}: {ex.Message}", ex);
         }
-        string volumes = Path.Combine(outDir, "volumes.csv");
-        AtomicFile.WriteAllText(volumes, csv.ToString());
-        output.WriteLine($"volumes: {volumes}");
-        return CliApp.ExitOk;
     }
 
-    /// <summary>(subject, path) pairs: one file, one DICOM folder, or every NIfTI file of a folder.</summary>
-    internal static IReadOnlyList<(string Subject, string Path)> Inputs(string input)
+    /// <summary>The prediction settings a completion record holds (a change means the old outputs are not this job's).</summary>
+    internal static string SettingsText(VolumePredictionOptions o) =>
+        string.Create(CultureInfo.InvariantCulture, $"tta={(o.FlipTta ? "true" : "false")};largest={(o.KeepLargestComponent ? "true" : "false")}");
+
+    internal static int Run(TextWriter output, PredictSettings s, Torch.ComputeDevice device)
     {
-        if (File.Exists(input))
+        if (!Directory.Exists(s.Model))
         {
-            return [(SubjectName(input), input)];
+            throw new UsageException($"--model: folder not found: {s.Model}");
         }
-        if (!Directory.Exists(input))
+        if (s.ReadAhead < 1)
         {
-            throw new UsageException($"--input: no such file or folder: {input}");
+            throw new UsageException($"--read-ahead must be at least 1, got {s.ReadAhead}.");
         }
-        var nifti = Directory.EnumerateFiles(input)
-            .Where(f => f.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal)
-            .Select(f => (SubjectName(f), f))
-            .ToList();
-        return nifti.Count > 0 ? nifti : [(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(input))), input)];
+        if (s.Threads is < 1)
+        {
+            throw new UsageException($"--threads must be at least 1, got {s.Threads}.");
+        }
+        if (!File.Exists(s.Input) && !Directory.Exists(s.Input))
+        {
+            throw new UsageException($"--input: no such file or folder: {s.Input}");
+        }
+        var manifest = ModelArtifact.ReadManifest(s.Model);
+        string fingerprint = CohortFingerprint.OfFiles([Path.Combine(s.Model, ModelArtifact.ManifestFile), Path.Combine(s.Model, manifest.WeightsFile)]);
+        var cohortOutput = new CohortOutput(s.Out);
+        var cases = CohortCases.Discover(s.Input, s.ReadOptions, exclude: cohortOutput.Directory);
+        var job = new CohortPredictionJob(VolumeFormats.Default, cohortOutput, new CohortJobOptions
+        {
+            ModelFingerprint = fingerprint,
+            Settings = SettingsText(s.Prediction),
+            Shard = s.Shard,
+            Overwrite = s.Overwrite,
+            ReadAhead = s.ReadAhead,
+            Tables = Tables,
+        });
+        try
+        {
+            job.CheckNoInputReplaced(cases, Directory.Exists(s.Input) ? s.Input : null);
+        }
+        catch (CohortException ex)
+        {
+            throw new UsageException($"--out: {ex.Message}", ex);
+        }
+        TorchPerformance.ConfigureCpuThreads(s.Threads);
+        using var segmenter = VolumeSegmenter.Load(s.Model, device); // once per process
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"predict: {cases.Count} case(s), shard {s.Shard} ({s.Shard.Select(cases).Count} case(s)), flip TTA {(s.Prediction.FlipTta ? "on" : "off")}, output {cohortOutput.Directory}"));
+        var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases,
+            (image, id) => segmenter.Predict(image, s.Prediction, id).Labels, segmenter.Model.Classes, report));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"predicted {summary.Done}, skipped {summary.Skipped} (already done), failed {summary.Failed.Count} of {summary.Total} case(s) in {summary.Elapsed.TotalSeconds:F1} s"));
+        foreach (var (caseId, error) in summary.Failed)
+        {
+            output.WriteLine($"failed: {caseId}: {Hint(error)}");
+        }
+        output.WriteLine(summary.Collected
+            ? $"volumes: {cohortOutput.CohortTablePath("volumes")}"
+            : "cohort tables not built yet: other shards still have cases to do (the last shard to finish builds them; or run 'thighseg collect --out DIR').");
+        return summary.Failed.Count == 0 ? CliApp.ExitOk : ExitCasesFailedBase + Math.Min(summary.Failed.Count, 100);
     }
 
-    internal static string SubjectName(string path)
-    {
-        string name = Path.GetFileName(path);
-        foreach (var ext in new[] { ".nii.gz", ".nii", ".dcm" })
-        {
-            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
-            {
-                return name[..^ext.Length];
-            }
-        }
-        return name;
-    }
+    /// <summary>Adds the flag that resolves a failure, where there is one.</summary>
+    private static string Hint(string error) =>
+        error.StartsWith("not replaced:", StringComparison.Ordinal) ? error + " (pass --overwrite to replace it)"
+        : error.Contains("VolumeReadOptions.SeriesInstanceUid", StringComparison.Ordinal) ? error + " (pass --series UID)"
+        : error.Contains("VolumeReadOptions.VolumeIndex", StringComparison.Ordinal) ? error + " (pass --volume N)"
+        : error;
 }

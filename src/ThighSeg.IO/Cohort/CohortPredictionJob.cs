@@ -1,0 +1,246 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ThighSeg.Core.Data;
+using ThighSeg.Core.Tables;
+using ThighSeg.Core.Volumes;
+
+namespace ThighSeg.IO.Cohort;
+
+/// <summary>
+/// Predicts a cohort safely and resumably: for each case of this shard, skips it when its completion record shows it
+/// done from the same input, model and settings with intact outputs; else reads it, segments it, and writes its label
+/// map and per-case tables atomically between a <c>started</c> and a <c>done</c> record (see <see cref="CohortOutput"/>).
+/// A failing case is recorded and the job goes on. Outputs this tool did not write, or wrote from another input or
+/// model, are never replaced unless <see cref="CohortJobOptions.Overwrite"/> is set.
+/// </summary>
+/// <remarks>
+/// Three threads overlap the work: a reader checks records and reads the next cases (at most
+/// <see cref="CohortJobOptions.ReadAhead"/> ahead), the calling thread runs <c>segment</c> (so a network's thread-bound
+/// state never leaves it: only voxel arrays cross threads), and a writer writes label maps, tables and records. The
+/// cohort tables are rebuilt at the end when this is the only shard, or when every case of the list has settled (done
+/// or failed), which makes the last shard to finish build them.
+/// </remarks>
+public sealed class CohortPredictionJob
+{
+    private readonly VolumeFormats _formats;
+    private readonly CohortOutput _output;
+    private readonly CohortJobOptions _options;
+
+    /// <summary>Creates a job writing into <paramref name="output"/>.</summary>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    public CohortPredictionJob(VolumeFormats formats, CohortOutput output, CohortJobOptions options)
+    {
+        _formats = formats ?? throw new ArgumentNullException(nameof(formats));
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        options.Validate();
+    }
+
+    /// <summary>
+    /// Refuses an output folder whose outputs would replace an input: the output folder is the input folder or a DICOM
+    /// series folder of the list, or some case's output path is some case's input file.
+    /// </summary>
+    /// <exception cref="CohortException">Naming the input and the output.</exception>
+    public void CheckNoInputReplaced(IReadOnlyList<CohortCase> cases, string? inputRoot)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        string outDir = Path.TrimEndingDirectorySeparator(_output.Directory);
+        if (inputRoot is not null && string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputRoot)), outDir, StringComparison.Ordinal))
+        {
+            throw new CohortException($"The output folder {outDir} is the input folder: label maps would be written over or among the inputs; choose another output folder.");
+        }
+        var sources = new HashSet<string>(cases.Select(c => Path.TrimEndingDirectorySeparator(Path.GetFullPath(c.Source))), StringComparer.Ordinal);
+        if (sources.Contains(outDir))
+        {
+            throw new CohortException($"The output folder {outDir} is an input DICOM series folder; choose another output folder.");
+        }
+        foreach (var c in cases)
+        {
+            foreach (string path in _output.OutputPaths(c.Id, _options.Tables))
+            {
+                if (sources.Contains(path))
+                {
+                    throw new CohortException($"The output {path} of case '{c.Id}' would replace an input; choose another output folder.");
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs this shard of <paramref name="cases"/> (the full sorted list, as <see cref="CohortCases"/> gives it).</summary>
+    /// <param name="cases">Every case of the cohort, sorted by id.</param>
+    /// <param name="segment">Segments one image (called on the calling thread only): image and case id to label map in the image's geometry.</param>
+    /// <param name="classes">The model's classes (label names are embedded in the label maps).</param>
+    /// <param name="progress">Called after each case (from the calling or the writer thread, never concurrently), or null.</param>
+    /// <param name="cancellation">Stops after the cases in flight; finished cases stay done.</param>
+    /// <exception cref="CohortException">An output would replace an input.</exception>
+    public CohortSummary Run(IReadOnlyList<CohortCase> cases, Func<Volume<float>, string, Volume<int>> segment, LabelMap classes,
+        Action<CohortProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        ArgumentNullException.ThrowIfNull(segment);
+        ArgumentNullException.ThrowIfNull(classes);
+        CheckNoInputReplaced(cases, null);
+        var mine = _options.Shard.Select(cases);
+        var clock = Stopwatch.StartNew();
+        var gate = new object();
+        int done = 0, skipped = 0;
+        var failed = new List<(string, string)>();
+
+        void End(CohortCase c, CaseOutcome outcome, string? message)
+        {
+            lock (gate)
+            {
+                switch (outcome)
+                {
+                    case CaseOutcome.Done: done++; break;
+                    case CaseOutcome.Skipped: skipped++; break;
+                    default: failed.Add((c.Id, message ?? "")); break;
+                }
+                progress?.Invoke(new CohortProgress(c.Id, outcome, message, done, skipped, failed.Count, mine.Count, clock.Elapsed));
+            }
+        }
+
+        void Fail(CohortCase c, string message)
+        {
+            try
+            {
+                _output.Fail(c, message);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                message += $" (and the failure could not be recorded: {ex.Message})";
+            }
+            End(c, CaseOutcome.Failed, message);
+        }
+
+        using var loaded = new BlockingCollection<Work>(_options.ReadAhead);
+        using var predicted = new BlockingCollection<Work>(_options.ReadAhead);
+        var reader = new Thread(() => Read(mine, loaded, cancellation)) { IsBackground = true, Name = "thighseg-cohort-reader" };
+        var writer = new Thread(() =>
+        {
+            foreach (var w in predicted.GetConsumingEnumerable())
+            {
+                string? error = Write(w, classes);
+                if (error is null)
+                {
+                    End(w.Case, CaseOutcome.Done, null);
+                }
+                else
+                {
+                    Fail(w.Case, error);
+                }
+            }
+        }) { IsBackground = true, Name = "thighseg-cohort-writer" };
+        reader.Start();
+        writer.Start();
+        try
+        {
+            foreach (var w in loaded.GetConsumingEnumerable())
+            {
+                if (w.Error is not null)
+                {
+                    Fail(w.Case, w.Error);
+                    continue;
+                }
+                if (w.Image is null)
+                {
+                    End(w.Case, CaseOutcome.Skipped, null);
+                    continue;
+                }
+                if (cancellation.IsCancellationRequested)
+                {
+                    continue; // drain what the reader already read
+                }
+                try
+                {
+                    var labels = segment(w.Image, w.Case.Id);
+                    if (!cancellation.IsCancellationRequested)
+                    {
+                        predicted.Add(w with { Labels = labels });
+                    }
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Fail(w.Case, $"prediction failed: {ex.Message}");
+                }
+            }
+        }
+        finally
+        {
+            predicted.CompleteAdding();
+            writer.Join();
+            reader.Join();
+        }
+        bool collect = _options.Shard.IsAll || cases.All(c => _output.IsSettled(c.Id));
+        if (collect)
+        {
+            _output.Collect(_options.Tables);
+        }
+        cancellation.ThrowIfCancellationRequested();
+        return new CohortSummary(mine.Count, done, skipped, failed.OrderBy(f => f.Item1, StringComparer.Ordinal).ToList(), collect, clock.Elapsed);
+    }
+
+    private void Read(IReadOnlyList<CohortCase> mine, BlockingCollection<Work> loaded, CancellationToken cancellation)
+    {
+        try
+        {
+            foreach (var c in mine)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    break;
+                }
+                Work work;
+                try
+                {
+                    var check = _output.Check(c, _options.ModelFingerprint, _options.Settings, _options.Tables, _options.Overwrite);
+                    work = check.Action switch
+                    {
+                        CaseAction.Skip => new Work(c, check, null, null, null),
+                        CaseAction.Conflict => new Work(c, check, null, null, $"not replaced: {check.Reason}"),
+                        _ => new Work(c, check, _formats.Read(c.Source, c.ReadOptions).Image, null, null),
+                    };
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    work = new Work(c, null, null, null, $"cannot read {c.Source}: {ex.Message}");
+                }
+                loaded.Add(work);
+            }
+        }
+        finally
+        {
+            loaded.CompleteAdding();
+        }
+    }
+
+    private string? Write(Work w, LabelMap classes)
+    {
+        try
+        {
+            string input = w.Check!.InputFingerprint;
+            _output.Begin(w.Case, input, _options.ModelFingerprint, _options.Settings);
+            string labelPath = _output.LabelPath(w.Case.Id);
+            Directory.CreateDirectory(Path.GetDirectoryName(labelPath)!);
+            _formats.WriteLabels(labelPath, w.Labels!, classes.Names);
+            var tableInput = new CaseTableInput(w.Case.Id, w.Image!, w.Labels!, classes);
+            foreach (var table in _options.Tables)
+            {
+                var csv = new CsvWriter(table.Columns);
+                foreach (var row in table.Rows(tableInput))
+                {
+                    csv.AddRow(row);
+                }
+                csv.WriteAtomically(_output.TablePath(w.Case.Id, table.Name));
+            }
+            _output.Complete(w.Case, input, _options.ModelFingerprint, _options.Settings, _output.OutputPaths(w.Case.Id, _options.Tables));
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $"cannot write the outputs: {ex.Message}";
+        }
+    }
+
+    private sealed record Work(CohortCase Case, CaseCheck? Check, Volume<float>? Image, Volume<int>? Labels, string? Error);
+}
