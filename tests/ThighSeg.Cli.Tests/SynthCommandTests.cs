@@ -90,6 +90,21 @@ public sealed class SynthCommandTests
         Assert.That(File.ReadAllBytes(Path.Combine(_dir, "b", "montage.png")), Is.EqualTo(File.ReadAllBytes(Path.Combine(_dir, "a", "montage.png"))));
     }
 
+    [Test]
+    public void Run_ContourFamily_WritesTheSecondFamilyWithTheSameLabelNames()
+    {
+        var writer = new MemoryWriter();
+        SynthCommand.Run(new SynthRequest(_dir, 2, 1, 1, 7, 64, SynthCommand.ContourFamily), writer, TextWriter.Null);
+        var labels = LabelMap.Load(Path.Combine(_dir, "labels.json"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(labels.ToJson(), Is.EqualTo(ThighSeg.Core.Phantoms.ThighPhantomGenerator.LabelMap.ToJson()));
+            Assert.That(writer.Images.Values.Select(i => (i.Shape.X, i.Shape.Y)), Is.All.EqualTo((64, 32)));
+            Assert.That(writer.Images.Values.Select(i => i.Spacing.Z), Is.All.InRange(5.0, 6.0));
+        });
+        Assert.That(() => SynthCommand.Validate(new SynthRequest(_dir, 2, 1, 1, 7, 64, "dixon")), Throws.TypeOf<UsageException>().With.Message.Contains("--family"));
+    }
+
     [TestCase(0, 0, 0, 64, "--subjects")]
     [TestCase(3, 2, 2, 64, "exceeds --subjects")]
     [TestCase(3, -1, 0, 64, "negative")]

@@ -19,11 +19,16 @@ namespace ThighSeg.Cli.Commands;
 /// <param name="Seed">Cohort seed.</param>
 /// <param name="Size">In-plane matrix size (left-right) in pixels.</param>
 /// <param name="Dixon">Also write water, fat and true fat-fraction images and the fat-fraction truth table (dixon/).</param>
-internal sealed record SynthRequest(string OutputDirectory, int Subjects, int Labeled, int Test, int Seed, int Size, bool Dixon = false);
+/// <param name="Family">Phantom family: <c>thigh</c> (<see cref="ThighPhantomGenerator"/>) or <c>contour</c>
+/// (<see cref="ContourPhantomGenerator"/>, Size x Size/2 pixels).</param>
+internal sealed record SynthRequest(string OutputDirectory, int Subjects, int Labeled, int Test, int Seed, int Size, bool Dixon = false, string Family = SynthCommand.ThighFamily);
 
 /// <summary><c>thighseg synth</c>: writes a synthetic thigh-MRI cohort in the dataset layout (images, labels, labels.json, manifest.csv, montage.png).</summary>
 internal static class SynthCommand
 {
+    /// <summary>Family names of <c>--family</c>.</summary>
+    public const string ThighFamily = "thigh", ContourFamily = "contour";
+
     public static Command Create(TextWriter output, Func<IVolumeWriter> writer)
     {
         var outOpt = new Option<string>("--out") { Description = "Output folder (created if needed).", Required = true };
@@ -31,17 +36,29 @@ internal static class SynthCommand
         var labeled = new Option<int>("--labeled") { Description = "Labelled training subjects (split 'train').", DefaultValueFactory = _ => 10 };
         var test = new Option<int>("--test") { Description = "Labelled test subjects (split 'test'); the rest are 'unlabeled'.", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Cohort seed; the same seed gives the same cohort.", DefaultValueFactory = _ => 1 };
-        var size = new Option<int>("--size") { Description = "In-plane matrix size (left-right) in pixels, 32..1024.", DefaultValueFactory = _ => 256 };
-        var dixon = new Option<bool>("--dixon") { Description = "Also write Dixon water and fat images with a known per-muscle, per-side fat fraction: dixon/<subject>_water|_fat|_ff.nii.gz and dixon/fat_fraction_truth.csv." };
+        var size = new Option<int>("--size") { Description = "In-plane matrix size (left-right) in pixels, 32..1024 (default 256 for thigh, 192 for contour).", DefaultValueFactory = _ => 256 };
+        var dixon = new Option<bool>("--dixon") { Description = "Also write Dixon water and fat images with a known per-muscle, per-side fat fraction: dixon/<subject>_water|_fat|_ff.nii.gz and dixon/fat_fraction_truth.csv (thigh family)." };
+        var family = new Option<string>("--family")
+        {
+            Description = "Phantom family: 'thigh' (ellipse anatomy, 20-80 slices) or 'contour' (an independent family: polar-placed deformed ellipses, Size x Size/2 matrix at 1.4-1.7 mm, 5-6 mm slices, 24-48 slices, 30% stored LPS).",
+            DefaultValueFactory = _ => ThighFamily,
+        };
+        family.AcceptOnlyFromAmong(ThighFamily, ContourFamily);
         var cmd = new Command("synth", "Write a synthetic T1-weighted thigh MRI cohort (both thighs, 13 labelled muscles) with manifest.csv, labels.json and a montage.");
-        foreach (var o in new Option[] { outOpt, subjects, labeled, test, seed, size, dixon })
+        foreach (var o in new Option[] { outOpt, subjects, labeled, test, seed, size, dixon, family })
         {
             cmd.Options.Add(o);
         }
         cmd.SetAction(parse =>
         {
+            string fam = parse.GetValue(family)!;
+            int sz = fam == ContourFamily && parse.GetResult(size) is null or { Implicit: true } ? 192 : parse.GetValue(size);
             var req = new SynthRequest(parse.GetValue(outOpt)!, parse.GetValue(subjects), parse.GetValue(labeled), parse.GetValue(test),
-                parse.GetValue(seed), parse.GetValue(size), parse.GetValue(dixon));
+                parse.GetValue(seed), sz, parse.GetValue(dixon), fam);
+            if (req.Dixon && fam == ContourFamily)
+            {
+                throw new UsageException("--dixon: Dixon images are written for the 'thigh' family only (--family thigh).");
+            }
             Validate(req);
             Run(req, writer(), output);
             return CliApp.ExitOk;
@@ -68,6 +85,10 @@ internal static class SynthCommand
         {
             throw new UsageException($"--labeled ({r.Labeled}) plus --test ({r.Test}) exceeds --subjects ({r.Subjects}).");
         }
+        if (r.Family is not (ThighFamily or ContourFamily))
+        {
+            throw new UsageException($"--family must be '{ThighFamily}' or '{ContourFamily}', got '{r.Family}'.");
+        }
         if (r.Size is < 32 or > 1024)
         {
             throw new UsageException($"--size must be in [32, 1024], got {r.Size}.");
@@ -88,7 +109,9 @@ internal static class SynthCommand
         {
             throw new ThighSegException($"The volume writer '{writer.FormatName}' cannot write .nii.gz files.");
         }
-        var generator = new ThighPhantomGenerator(new PhantomOptions { MatrixSize = r.Size, Dixon = r.Dixon });
+        Func<int, int, PhantomSubject> generate = r.Family == ContourFamily
+            ? new ContourPhantomGenerator(new ContourPhantomOptions { MatrixX = r.Size, MatrixY = Math.Max(16, r.Size / 2) }).GenerateCohortMember
+            : new ThighPhantomGenerator(new PhantomOptions { MatrixSize = r.Size, Dixon = r.Dixon }).GenerateCohortMember;
         string dixonDir = Path.Combine(root, "dixon");
         var truth = new IReadOnlyList<PhantomFatTruth>?[r.Subjects];
         var names = ThighPhantomGenerator.LabelMap.Names;
@@ -109,7 +132,7 @@ internal static class SynthCommand
         }
         void WriteSubjects() => Parallel.For(0, r.Subjects, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
         {
-            var s = generator.GenerateCohortMember(r.Seed, i);
+            var s = generate(r.Seed, i);
             var split = i < r.Labeled ? DatasetSplit.Train : i < r.Labeled + r.Test ? DatasetSplit.Test : DatasetSplit.Unlabeled;
             string imagePath = Path.Combine(images, s.SubjectId + ".nii.gz");
             writer.WriteImage(imagePath, s.Image);
