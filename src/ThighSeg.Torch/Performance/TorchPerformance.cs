@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
+using ThighSeg.Torch.Interop;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,8 +17,6 @@ namespace ThighSeg.Torch.Performance;
 /// </remarks>
 public static class TorchPerformance
 {
-    private static readonly Lazy<ContextFunctions?> Context = new(LoadContextFunctions, LazyThreadSafetyMode.ExecutionAndPublication);
-
     /// <summary>
     /// The number of physical cores this process may run on: distinct (package, core) pairs of the online CPUs in
     /// <c>/sys/devices/system/cpu</c> (Linux), capped by <see cref="Environment.ProcessorCount"/> (which honours affinity and
@@ -101,33 +99,21 @@ public static class TorchPerformance
 
     /// <summary>
     /// True when cuDNN autotuning can be switched (<see cref="SetCudnnBenchmark"/>). TorchSharp 0.107 has no switch for
-    /// it, so ThighSeg calls libtorch's own <c>at::globalContext().setBenchmarkCuDNN(bool)</c> (an exported C++ symbol of
-    /// <c>libtorch_cpu</c>, the same call <c>torch.backends.cudnn.benchmark = True</c> makes in PyTorch).
+    /// it, so ThighSeg calls libtorch's own <c>at::globalContext().setBenchmarkCuDNN(bool)</c> through
+    /// <see cref="LibTorchInterop"/> (the same call <c>torch.backends.cudnn.benchmark = True</c> makes in PyTorch).
     /// </summary>
-    public static bool CudnnBenchmarkSupported => Context.Value is not null;
+    public static bool CudnnBenchmarkSupported => LibTorchInterop.TryGetCurrent(out _, out _);
 
     /// <summary>
     /// Turns cuDNN autotuning on or off (PyTorch's <c>torch.backends.cudnn.benchmark</c>): each new convolution shape is
     /// timed once with every algorithm and the fastest is cached, which pays off when input shapes repeat (training on
     /// fixed-size slices). Process-wide; harmless on the CPU (the flag is only read by cuDNN).
     /// </summary>
-    /// <exception cref="NotSupportedException">The libtorch symbols were not found (<see cref="CudnnBenchmarkSupported"/> is false).</exception>
-    public static void SetCudnnBenchmark(bool enabled)
-    {
-        var f = Context.Value ?? throw new NotSupportedException(
-            "cuDNN autotuning cannot be switched: libtorch_cpu does not export at::Context::setBenchmarkCuDNN on this platform.");
-        f.SetBenchmark(f.GlobalContext(), enabled);
-    }
+    /// <exception cref="LibTorchInteropException">The libtorch entry points cannot be bound (<see cref="CudnnBenchmarkSupported"/> is false); the message says why.</exception>
+    public static void SetCudnnBenchmark(bool enabled) => LibTorchInterop.Current.SetBenchmarkCuDnn(enabled);
 
     /// <summary>Whether cuDNN autotuning is on (false when it cannot be read).</summary>
-    public static bool CudnnBenchmarkEnabled
-    {
-        get
-        {
-            var f = Context.Value;
-            return f is not null && f.GetBenchmark(f.GlobalContext());
-        }
-    }
+    public static bool CudnnBenchmarkEnabled => LibTorchInterop.TryGetCurrent(out var interop, out _) && interop!.BenchmarkCuDnn;
 
     /// <summary>
     /// A channels-last (NHWC in memory, shape still <c>[N, C, H, W]</c>) copy of a 4-D tensor. TorchSharp 0.107 has no
@@ -218,42 +204,5 @@ public static class TorchPerformance
             return pinned.to(device, non_blocking: true);
         }
         return host.to(device);
-    }
-
-    private sealed record ContextFunctions(GlobalContextFn GlobalContext, SetBoolFn SetBenchmark, GetBoolFn GetBenchmark);
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate IntPtr GlobalContextFn();
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate void SetBoolFn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool value);
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    [return: MarshalAs(UnmanagedType.U1)]
-    private delegate bool GetBoolFn(IntPtr context);
-
-    private static ContextFunctions? LoadContextFunctions()
-    {
-        TorchBackend.Initialize();
-        // Make sure TorchSharp has loaded libtorch (and with it libtorch_cpu) into the process.
-        _ = torch.get_num_threads();
-        foreach (string name in new[] { "libtorch_cpu.so", "libtorch_cpu.dylib", "torch_cpu.dll" })
-        {
-            if (!NativeLibrary.TryLoad(name, out IntPtr lib))
-            {
-                continue;
-            }
-            // Itanium C++ ABI names: at::globalContext(), at::Context::setBenchmarkCuDNN(bool), at::Context::benchmarkCuDNN() const.
-            if (NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out IntPtr global) &&
-                NativeLibrary.TryGetExport(lib, "_ZN2at7Context17setBenchmarkCuDNNEb", out IntPtr set) &&
-                NativeLibrary.TryGetExport(lib, "_ZNK2at7Context14benchmarkCuDNNEv", out IntPtr get))
-            {
-                return new ContextFunctions(
-                    Marshal.GetDelegateForFunctionPointer<GlobalContextFn>(global),
-                    Marshal.GetDelegateForFunctionPointer<SetBoolFn>(set),
-                    Marshal.GetDelegateForFunctionPointer<GetBoolFn>(get));
-            }
-        }
-        return null;
     }
 }
