@@ -94,7 +94,7 @@ public sealed class SynthCommandTests
     public void Run_ContourFamily_WritesTheSecondFamilyWithTheSameLabelNames()
     {
         var writer = new MemoryWriter();
-        SynthCommand.Run(new SynthRequest(_dir, 2, 1, 1, 7, 64, SynthCommand.ContourFamily), writer, TextWriter.Null);
+        SynthCommand.Run(new SynthRequest(_dir, 2, 1, 1, 7, 64, Family: SynthCommand.ContourFamily), writer, TextWriter.Null);
         var labels = LabelMap.Load(Path.Combine(_dir, "labels.json"));
         Assert.Multiple(() =>
         {
@@ -102,7 +102,7 @@ public sealed class SynthCommandTests
             Assert.That(writer.Images.Values.Select(i => (i.Shape.X, i.Shape.Y)), Is.All.EqualTo((64, 32)));
             Assert.That(writer.Images.Values.Select(i => i.Spacing.Z), Is.All.InRange(5.0, 6.0));
         });
-        Assert.That(() => SynthCommand.Validate(new SynthRequest(_dir, 2, 1, 1, 7, 64, "dixon")), Throws.TypeOf<UsageException>().With.Message.Contains("--family"));
+        Assert.That(() => SynthCommand.Validate(new SynthRequest(_dir, 2, 1, 1, 7, 64, Family: "dixon")), Throws.TypeOf<UsageException>().With.Message.Contains("--family"));
     }
 
     [TestCase(0, 0, 0, 64, "--subjects")]

@@ -13,7 +13,7 @@ public class ArtifactSafetyTests
 
     private static string TrainAndSave(JsonObject? preprocessing = null)
     {
-        var seg = new UNetSegmenter(new FineTuneOptions(Tiny, epochs: 1, stepsPerEpoch: 1, batchSize: 4, validationFraction: 0, seed: 3), ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 3, LogInterval = 10 } }, ComputeDevice.Cpu);
         using var model = (UNetSegmentationModel)seg.FineTune(Synthetic.Cohort(1, size: 16, depth: 4)).Model;
         string dir = TestSetup.TempDir();
         model.Save(dir, preprocessing ?? new JsonObject { ["normalisation"] = "zscore" });

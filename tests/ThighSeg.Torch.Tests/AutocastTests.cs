@@ -247,7 +247,7 @@ public sealed class AutocastTests
             pred = MixedPrecision.ToFloat32(net.forward(x)).argmax(1);
         }
         var counts = SegmentationLoss.OverlapCounts(pred, y, 3);
-        return (losses, SegmentationLoss.MeanForegroundDice(counts));
+        return (losses, ThighSeg.Core.Metrics.DiceMetric.MeanForeground(counts));
     }
 
     [Test]
