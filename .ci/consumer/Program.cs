@@ -31,7 +31,7 @@ try
     var data = ml.Data.LoadFromEnumerable(rows);
     using var fitted = ml.ThighSeg().Segmentation(new SegmentationEstimator.Options
     {
-        FineTune = new FineTuneOptions(new UNetOptions(baseFilters: 4, depth: 3), epochs: 1, stepsPerEpoch: 4, batchSize: 8, validationFraction: 0),
+        FineTune = new FineTuneOptions { Network = new UNetOptions(baseFilters: 4, depth: 3), ValidationFraction = 0, Schedule = FineTuneOptions.DefaultSchedule with { Epochs = 1, StepsPerEpoch = 4, BatchSize = 8 } },
         Preprocessing = new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 },
         OutputDirectory = Path.Combine(work, "fitted"),
         Device = ComputeDevice.Cpu,
