@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Cli.Reports;
+using ThighSeg.Core.Quantification;
 using ThighSeg.Core.Tables;
 using ThighSeg.IO;
 using ThighSeg.IO.Cohort;
@@ -28,6 +29,12 @@ internal static class PredictCommand
     /// <summary>The per-case tables predict writes and collect merges (per-muscle statistics go here too).</summary>
     internal static IReadOnlyList<ICaseTable> Tables { get; } = [new MuscleVolumeTable()];
 
+    /// <summary>The per-case tables of a prediction with <paramref name="outputs"/>: <see cref="Tables"/>, then with
+    /// <c>--statistics</c> the per-muscle per-side statistics and the per-slice CSA table (as <c>thighseg stats</c> writes them).</summary>
+    internal static IReadOnlyList<ICaseTable> TablesFor(PredictOutputs outputs) => outputs.Statistics
+        ? [.. Tables, new MuscleStatisticsTable(outputs.Quantification), new CsaPerSliceTable(outputs.Quantification)]
+        : Tables;
+
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "A fine-tuned model folder (manifest.json + weights).", Required = true };
@@ -43,8 +50,14 @@ internal static class PredictCommand
         var volume = VolumeOptions.CreateVolume();
         var series = VolumeOptions.CreateSeries();
         var device = DeviceOption.Create();
+        var outputType = new Option<string>("--output-type") { Description = "Label output per case: 'nifti' (<case>.nii.gz), 'dicom-seg' (<case>.seg.dcm, DICOM series inputs only) or 'both'.", DefaultValueFactory = _ => "nifti" };
+        var statistics = new Option<bool>("--statistics") { Description = "Also write per case the per-muscle, per-side statistics (muscle_statistics.csv: volume, voxels, max CSA and its level, CSA at --level, intensity, FOV flag) and the per-slice CSA table (csa_per_slice.csv), merged into cohort tables; as 'thighseg stats' computes them." };
+        var level = new Option<double>("--level") { Description = "Relative level p (0 inferior .. 1 superior end of the labelled extent) of the reported CSA (with --statistics).", DefaultValueFactory = _ => 0.5 };
+        var sides = new Option<bool>("--sides") { Description = "Write side-specific label values (<muscle>_right/_left, numbered by --side-scheme) in the label maps and SEGs." };
+        var scheme = StatsCommand.CreateSideScheme();
+        var preview = new Option<bool>("--preview") { Description = "Also write cases/<case>/preview.png: axial slices at 25/50/75 % and a coronal reformat with the labels and a legend." };
         var cmd = new Command("predict", "Segment a cohort (NIfTI files, DICOM series, a manifest, or a folder tree) with a fine-tuned model as a resumable, shardable job; label maps keep the input's geometry.");
-        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, device })
+        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, device, outputType, statistics, level, sides, scheme, preview })
         {
             cmd.Options.Add(o);
         }
@@ -57,7 +70,11 @@ internal static class PredictCommand
             var settings = new PredictSettings(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!,
                 new VolumePredictionOptions(FlipTta: !parse.GetValue(noTta), KeepLargestComponent: parse.GetValue(largest)),
                 ShardFrom(parse.GetValue(shard), Environment.GetEnvironmentVariables()), parse.GetValue(overwrite), parse.GetValue(threads),
-                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series));
+                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series))
+            {
+                Outputs = new PredictOutputs(ParseOutputType(parse.GetValue(outputType)!), parse.GetValue(statistics), parse.GetValue(level), parse.GetValue(sides),
+                    StatsCommand.ParseScheme(parse.GetValue(scheme)!), parse.GetValue(preview)),
+            };
             return Run(output, settings, DeviceOption.Get(parse, device));
         });
         return cmd;
@@ -65,7 +82,39 @@ internal static class PredictCommand
 
     /// <summary>Everything <see cref="Run"/> needs, already parsed.</summary>
     internal sealed record PredictSettings(string Model, string Input, string Out, VolumePredictionOptions Prediction, ShardSpec Shard,
-        bool Overwrite, int? Threads, int ReadAhead, VolumeReadOptions ReadOptions);
+        bool Overwrite, int? Threads, int ReadAhead, VolumeReadOptions ReadOptions)
+    {
+        /// <summary>Output type, statistics, sides and preview (default: NIfTI label maps and volumes only).</summary>
+        public PredictOutputs Outputs { get; init; } = PredictOutputs.Default;
+    }
+
+    /// <summary>What predict writes per case besides the label values.</summary>
+    /// <param name="Kinds">Label files (<c>--output-type</c>) and preview (<c>--preview</c>).</param>
+    /// <param name="Statistics">Per-muscle statistics and per-slice CSA tables (<c>--statistics</c>).</param>
+    /// <param name="Level">Relative level of the reported CSA (<c>--level</c>).</param>
+    /// <param name="Sides">Side-specific label values in the written label maps (<c>--sides</c>).</param>
+    /// <param name="Scheme">Side label numbering (<c>--side-scheme</c>).</param>
+    /// <param name="Preview">QC preview per case (<c>--preview</c>).</param>
+    internal sealed record PredictOutputs(CohortOutputKinds Kinds, bool Statistics, double Level, bool Sides, SideLabelScheme Scheme, bool Preview)
+    {
+        /// <summary>NIfTI label maps and volumes only.</summary>
+        public static PredictOutputs Default { get; } = new(CohortOutputKinds.Nifti, false, 0.5, false, SideLabelScheme.Offset, false);
+
+        /// <summary>The job's output kinds (label files and preview).</summary>
+        public CohortOutputKinds JobKinds => Kinds | (Preview ? CohortOutputKinds.Preview : CohortOutputKinds.None);
+
+        /// <summary>The quantification options of the statistics tables.</summary>
+        public QuantificationOptions Quantification => new() { RelativeLevel = Level, SideScheme = Scheme };
+    }
+
+    /// <summary>The label files of <c>--output-type</c>.</summary>
+    internal static CohortOutputKinds ParseOutputType(string value) => value.ToLowerInvariant() switch
+    {
+        "nifti" => CohortOutputKinds.Nifti,
+        "dicom-seg" => CohortOutputKinds.DicomSeg,
+        "both" => CohortOutputKinds.Nifti | CohortOutputKinds.DicomSeg,
+        _ => throw new UsageException($"--output-type must be 'nifti', 'dicom-seg' or 'both', got '{value}'."),
+    };
 
     /// <summary>The shard from <c>--shard</c>, else from the environment (SLURM, Kubernetes), else all cases.</summary>
     internal static ShardSpec ShardFrom(string? option, System.Collections.IDictionary environment)
@@ -80,9 +129,32 @@ internal static class PredictCommand
         }
     }
 
-    /// <summary>The prediction settings a completion record holds (a change means the old outputs are not this job's).</summary>
-    internal static string SettingsText(VolumePredictionOptions o) =>
-        string.Create(CultureInfo.InvariantCulture, $"tta={(o.FlipTta ? "true" : "false")};largest={(o.KeepLargestComponent ? "true" : "false")}");
+    /// <summary>The prediction settings a completion record holds (a change means the old outputs are not this job's).
+    /// Output type, statistics (with level and side scheme), sides and preview are appended only when they differ from the
+    /// defaults, so records of plain predictions stay valid.</summary>
+    internal static string SettingsText(VolumePredictionOptions o, PredictOutputs? outputs = null)
+    {
+        outputs ??= PredictOutputs.Default;
+        var text = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"tta={(o.FlipTta ? "true" : "false")};largest={(o.KeepLargestComponent ? "true" : "false")}"));
+        if (outputs.Kinds != CohortOutputKinds.Nifti)
+        {
+            text.Append(";output=").Append(outputs.Kinds == CohortOutputKinds.DicomSeg ? "dicom-seg" : "both");
+        }
+        if (outputs.Sides)
+        {
+            text.Append(";sides=").Append(outputs.Scheme.ToString().ToLowerInvariant());
+        }
+        if (outputs.Statistics)
+        {
+            text.Append(CultureInfo.InvariantCulture, $";statistics=level:{outputs.Level:R},scheme:{outputs.Scheme.ToString().ToLowerInvariant()}");
+        }
+        if (outputs.Preview)
+        {
+            text.Append(";preview=true");
+        }
+        return text.ToString();
+    }
 
     internal static int Run(TextWriter output, PredictSettings s, Torch.ComputeDevice device)
     {
@@ -102,18 +174,28 @@ internal static class PredictCommand
         {
             throw new UsageException($"--input: no such file or folder: {s.Input}");
         }
+        if (s.Outputs.Level is < 0 or > 1 || double.IsNaN(s.Outputs.Level))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--level must be in [0, 1], got {s.Outputs.Level}."));
+        }
         var manifest = ModelArtifact.ReadManifest(s.Model);
         string fingerprint = CohortFingerprint.OfFiles([Path.Combine(s.Model, ModelArtifact.ManifestFile), Path.Combine(s.Model, manifest.WeightsFile)]);
         var cohortOutput = new CohortOutput(s.Out);
         var cases = CohortCases.Discover(s.Input, s.ReadOptions, exclude: cohortOutput.Directory);
+        if (s.Outputs.Kinds == CohortOutputKinds.DicomSeg && !cases.Any(CohortCases.IsDicom))
+        {
+            throw new UsageException($"--output-type dicom-seg: none of the {cases.Count} input(s) is a DICOM series, and a DICOM-SEG references its source DICOM images; use --output-type nifti.");
+        }
+        var tables = TablesFor(s.Outputs);
         var job = new CohortPredictionJob(VolumeFormats.Default, cohortOutput, new CohortJobOptions
         {
             ModelFingerprint = fingerprint,
-            Settings = SettingsText(s.Prediction),
+            Settings = SettingsText(s.Prediction, s.Outputs),
             Shard = s.Shard,
             Overwrite = s.Overwrite,
             ReadAhead = s.ReadAhead,
-            Tables = Tables,
+            Tables = tables,
+            Outputs = s.Outputs.JobKinds,
         });
         try
         {
@@ -125,10 +207,26 @@ internal static class PredictCommand
         }
         TorchPerformance.ConfigureCpuThreads(s.Threads);
         using var segmenter = VolumeSegmenter.Load(s.Model, device); // once per process
+        var classes = segmenter.Model.Classes;
+        if (s.Outputs.Sides)
+        {
+            try
+            {
+                classes = SideLabels.SidedMap(classes, s.Outputs.Scheme);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException($"--side-scheme {s.Outputs.Scheme.ToString().ToLowerInvariant()}: {ex.Message}", ex);
+            }
+        }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predict: {cases.Count} case(s), shard {s.Shard} ({s.Shard.Select(cases).Count} case(s)), flip TTA {(s.Prediction.FlipTta ? "on" : "off")}, output {cohortOutput.Directory}"));
-        var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases,
-            (image, id) => segmenter.Predict(image, s.Prediction, id).Labels, segmenter.Model.Classes, report));
+        Core.Volumes.Volume<int> Segment(Core.Volumes.Volume<float> image, string id)
+        {
+            var labels = segmenter.Predict(image, s.Prediction, id).Labels;
+            return s.Outputs.Sides ? SideLabels.Split(labels, segmenter.Model.Classes, s.Outputs.Scheme).Labels : labels;
+        }
+        var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases, Segment, classes, report));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {summary.Done}, skipped {summary.Skipped} (already done), failed {summary.Failed.Count} of {summary.Total} case(s) in {summary.Elapsed.TotalSeconds:F1} s"));
         foreach (var (caseId, error) in summary.Failed)
@@ -136,7 +234,7 @@ internal static class PredictCommand
             output.WriteLine($"failed: {caseId}: {Hint(error)}");
         }
         output.WriteLine(summary.Collected
-            ? $"volumes: {cohortOutput.CohortTablePath("volumes")}"
+            ? string.Join(Environment.NewLine, tables.Select(t => $"{t.Name}: {cohortOutput.CohortTablePath(t.Name)}"))
             : "cohort tables not built yet: other shards still have cases to do (the last shard to finish builds them; or run 'thighseg collect --out DIR').");
         return summary.Failed.Count == 0 ? CliApp.ExitOk : ExitCasesFailedBase + Math.Min(summary.Failed.Count, 100);
     }
@@ -146,5 +244,6 @@ internal static class PredictCommand
         error.StartsWith("not replaced:", StringComparison.Ordinal) ? error + " (pass --overwrite to replace it)"
         : error.Contains("VolumeReadOptions.SeriesInstanceUid", StringComparison.Ordinal) ? error + " (pass --series UID)"
         : error.Contains("VolumeReadOptions.VolumeIndex", StringComparison.Ordinal) ? error + " (pass --volume N)"
+        : error.Contains("can only be written for a DICOM series input", StringComparison.Ordinal) ? error + " (--output-type both writes it for the DICOM inputs only with a NIfTI; use --output-type nifti for NIfTI inputs)"
         : error;
 }

@@ -50,7 +50,7 @@ internal static class StatsCommand
         var percent = new Option<bool>("--ff-map-percent") { Description = "The --ff-map holds percent (0..100)." };
         var erode = new Option<double>("--erode-mm") { Description = "Erode each muscle mask by this distance (mm) before fat-fraction statistics.", DefaultValueFactory = _ => 0 };
         var level = new Option<double>("--level") { Description = "Relative level p (0 inferior .. 1 superior end of the labelled extent) of the reported CSA.", DefaultValueFactory = _ => 0.5 };
-        var scheme = new Option<string>("--side-scheme") { Description = "Side-specific label values: 'offset' (right 100+v, left 200+v) or 'musclemap' (7101 vastus_lateralis_left, 7102 ..._right, ...).", DefaultValueFactory = _ => "offset" };
+        var scheme = CreateSideScheme();
         var caseId = new Option<string?>("--case") { Description = "Case identifier in the tables. Default: the label file's name without extension." };
         var outDir = new Option<string>("--out") { Description = "Output folder (created if needed).", Required = true };
         var preview = new Option<bool>("--preview") { Description = "Also write preview.png: axial slices at 25/50/75 % and a coronal reformat with the labels and a legend." };
@@ -71,7 +71,15 @@ internal static class StatsCommand
         return cmd;
     }
 
-    private static SideLabelScheme ParseScheme(string s) => s.ToLowerInvariant() switch
+    /// <summary>The <c>--side-scheme</c> option (stats and predict).</summary>
+    internal static Option<string> CreateSideScheme() => new("--side-scheme")
+    {
+        Description = "Side-specific label values: 'offset' (right 100+v, left 200+v) or 'musclemap' (7101 vastus_lateralis_left, 7102 ..._right, ...).",
+        DefaultValueFactory = _ => "offset",
+    };
+
+    /// <summary>Parses <c>--side-scheme</c>.</summary>
+    internal static SideLabelScheme ParseScheme(string s) => s.ToLowerInvariant() switch
     {
         "offset" => SideLabelScheme.Offset,
         "musclemap" => SideLabelScheme.MuscleMap,

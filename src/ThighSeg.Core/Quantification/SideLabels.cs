@@ -126,19 +126,9 @@ public static class SideLabels
             return new SidedLabels(labels, map, sidedEntries);
         }
 
-        var entries = new List<SidedLabel>();
-        var right = new Dictionary<int, int>();
-        var left = new Dictionary<int, int>();
-        foreach (int v in map.Values.Where(v => v != 0))
-        {
-            string muscle = map.Name(v);
-            foreach (var side in new[] { AnatomicalSide.Right, AnatomicalSide.Left })
-            {
-                int code = Value(scheme, v, muscle, side);
-                entries.Add(new SidedLabel(code, Name(muscle, side), muscle, v, side));
-                (side == AnatomicalSide.Right ? right : left)[v] = code;
-            }
-        }
+        var entries = SidedEntries(map, scheme);
+        var right = entries.Where(e => e.Side == AnatomicalSide.Right).ToDictionary(e => e.MuscleValue, e => e.Value);
+        var left = entries.Where(e => e.Side == AnatomicalSide.Left).ToDictionary(e => e.MuscleValue, e => e.Value);
         var sides = AssignSides(labels);
         var data = new int[labels.Data.Length];
         for (int i = 0; i < data.Length; i++)
@@ -151,6 +141,33 @@ public static class SideLabels
         }
         var sidedMap = LabelMap.FromNames(entries.Select(e => KeyValuePair.Create(e.Value, e.Name)));
         return new SidedLabels(labels.WithData(data), sidedMap, entries);
+    }
+
+    /// <summary>
+    /// The label map of the side-specific labels <see cref="Split"/> makes from labels named by the side-less
+    /// <paramref name="map"/>: for each muscle value v, <c>&lt;muscle&gt;_right</c> and <c>&lt;muscle&gt;_left</c> numbered
+    /// by <paramref name="scheme"/> (depends on the map only, so a cohort's label maps all share it). A map that is
+    /// already sided (<see cref="IsSided"/>) is returned as it is.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value that the scheme cannot number.</exception>
+    public static LabelMap SidedMap(LabelMap map, SideLabelScheme scheme = SideLabelScheme.Offset)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return IsSided(map) ? map : LabelMap.FromNames(SidedEntries(map, scheme).Select(e => KeyValuePair.Create(e.Value, e.Name)));
+    }
+
+    private static List<SidedLabel> SidedEntries(LabelMap map, SideLabelScheme scheme)
+    {
+        var entries = new List<SidedLabel>();
+        foreach (int v in map.Values.Where(v => v != 0))
+        {
+            string muscle = map.Name(v);
+            foreach (var side in new[] { AnatomicalSide.Right, AnatomicalSide.Left })
+            {
+                entries.Add(new SidedLabel(Value(scheme, v, muscle, side), Name(muscle, side), muscle, v, side));
+            }
+        }
+        return entries;
     }
 
     /// <summary>

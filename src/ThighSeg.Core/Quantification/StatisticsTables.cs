@@ -39,17 +39,25 @@ public static class StatisticsTables
     {
         ArgumentNullException.ThrowIfNull(cases);
         var csv = new CsvWriter(MuscleColumns);
-        foreach (var c in cases)
+        foreach (var row in cases.SelectMany(MuscleRows))
         {
-            string method = MethodName(c.FatFraction);
-            foreach (var r in c.Muscles)
-            {
-                csv.AddRow(r.CaseId, r.Label, r.LabelName, r.Muscle, SideName(r.Side), r.Voxels, r.VolumeMl, r.MaxCsaMm2, r.MaxCsaSlice, r.MaxCsaLevel, r.MaxCsaZMm,
-                    r.CsaLevel, r.CsaAtLevelMm2, r.TouchesFovZ, r.IntensityMean, r.IntensityMedian, r.IntensitySd,
-                    method, c.FatFraction is null ? double.NaN : c.Options.ErosionMm, r.FatFractionVoxels, r.FatFractionMean, r.FatFractionMedian, r.FatFractionSd, r.LeanVolumeMl);
-            }
+            csv.AddRow(row);
         }
         return csv;
+    }
+
+    /// <summary>The rows of one case in the per-muscle table (values in <see cref="MuscleColumns"/> order).</summary>
+    public static IEnumerable<object?[]> MuscleRows(CaseStatistics statistics)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        string method = MethodName(statistics.FatFraction);
+        double erosion = statistics.FatFraction is null ? double.NaN : statistics.Options.ErosionMm;
+        return statistics.Muscles.Select(r => new object?[]
+        {
+            r.CaseId, r.Label, r.LabelName, r.Muscle, SideName(r.Side), r.Voxels, r.VolumeMl, r.MaxCsaMm2, r.MaxCsaSlice, r.MaxCsaLevel, r.MaxCsaZMm,
+            r.CsaLevel, r.CsaAtLevelMm2, r.TouchesFovZ, r.IntensityMean, r.IntensityMedian, r.IntensitySd,
+            method, erosion, r.FatFractionVoxels, r.FatFractionMean, r.FatFractionMedian, r.FatFractionSd, r.LeanVolumeMl,
+        });
     }
 
     /// <summary>The long per-slice CSA table of <paramref name="cases"/>.</summary>
@@ -57,11 +65,18 @@ public static class StatisticsTables
     {
         ArgumentNullException.ThrowIfNull(cases);
         var csv = new CsvWriter(CsaColumns);
-        foreach (var r in cases.SelectMany(c => c.Csa))
+        foreach (var row in cases.SelectMany(CsaRows))
         {
-            csv.AddRow(r.CaseId, r.Label, r.LabelName, r.Muscle, SideName(r.Side), r.Slice, r.Level, r.ZMm, r.Voxels, r.CsaMm2);
+            csv.AddRow(row);
         }
         return csv;
+    }
+
+    /// <summary>The rows of one case in the per-slice CSA table (values in <see cref="CsaColumns"/> order).</summary>
+    public static IEnumerable<object?[]> CsaRows(CaseStatistics statistics)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        return statistics.Csa.Select(r => new object?[] { r.CaseId, r.Label, r.LabelName, r.Muscle, SideName(r.Side), r.Slice, r.Level, r.ZMm, r.Voxels, r.CsaMm2 });
     }
 
     /// <summary>The JSON form: <c>{"cases": [{"case", "side_scheme", "ff_method", "ff_erosion_mm", "csa_level", "labels", "muscles": [{..., "csa_per_slice": [...]}]}]}</c>.</summary>

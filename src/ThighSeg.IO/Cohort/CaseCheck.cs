@@ -1,3 +1,5 @@
+using ThighSeg.Core.Tables;
+
 namespace ThighSeg.IO.Cohort;
 
 /// <summary>What a cohort job must do with a case, from its completion record and the files present.</summary>
@@ -18,7 +20,7 @@ public enum CaseAction
     Conflict,
 }
 
-/// <summary>The outcome of <see cref="CohortOutput.Check"/>.</summary>
+/// <summary>The outcome of <see cref="CohortOutput.Check(CohortCase, string, string, CohortOutputKinds, IEnumerable{ICaseTable}, bool)"/>.</summary>
 /// <param name="Action">What to do.</param>
 /// <param name="InputFingerprint">The case's input fingerprint now.</param>
 /// <param name="Reason">Why (for <see cref="CaseAction.Redo"/> and <see cref="CaseAction.Conflict"/>), else null.</param>

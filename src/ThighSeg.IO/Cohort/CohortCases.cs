@@ -90,6 +90,13 @@ public static class CohortCases
     }
 
     /// <summary>The file name without its image extension, and a tag naming the extension (<c>nii_gz</c>).</summary>
+    /// <summary>True when the case's source is a DICOM series (a folder, or a file that is not NIfTI).</summary>
+    public static bool IsDicom(CohortCase item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return Directory.Exists(item.Source) || !NiftiExtensions.Any(e => item.Source.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+    }
+
     internal static (string Stem, string Tag) Stem(string fileName)
     {
         foreach (var ext in NiftiExtensions.Append(".dcm"))

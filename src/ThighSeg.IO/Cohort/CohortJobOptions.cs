@@ -14,6 +14,14 @@ public sealed record CohortJobOptions
     /// <summary>The per-case tables (default: <see cref="MuscleVolumeTable"/>).</summary>
     public IReadOnlyList<ICaseTable> Tables { get; init; } = [new MuscleVolumeTable()];
 
+    /// <summary>The per-case files besides the tables (default: the NIfTI label map only); at least one of
+    /// <see cref="CohortOutputKinds.Nifti"/> and <see cref="CohortOutputKinds.DicomSeg"/>.</summary>
+    public CohortOutputKinds Outputs { get; init; } = CohortOutputKinds.Nifti;
+
+    /// <summary>Options of the DICOM Segmentation objects (<see cref="CohortOutputKinds.DicomSeg"/>); null for the defaults
+    /// (every UID is then new for each object).</summary>
+    public Dicom.DicomSegOptions? SegOptions { get; init; }
+
     /// <summary>This process's shard of the case list.</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.All;
 
@@ -24,7 +32,7 @@ public sealed record CohortJobOptions
     public int ReadAhead { get; init; } = 2;
 
     /// <summary>Checks the options once.</summary>
-    /// <exception cref="ArgumentException">An empty fingerprint, no or duplicate tables, or a read-ahead below 1.</exception>
+    /// <exception cref="ArgumentException">An empty fingerprint, no or duplicate tables, no label output, or a read-ahead below 1.</exception>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(ModelFingerprint))
@@ -40,6 +48,12 @@ public sealed record CohortJobOptions
         {
             throw new ArgumentException($"Table names must be letters, digits, '-' or '_' and not 'failures', got [{string.Join(", ", Tables.Select(t => t.Name))}].", nameof(Tables));
         }
+        const CohortOutputKinds all = CohortOutputKinds.Nifti | CohortOutputKinds.DicomSeg | CohortOutputKinds.Preview;
+        if ((Outputs & ~all) != 0 || (Outputs & (CohortOutputKinds.Nifti | CohortOutputKinds.DicomSeg)) == 0)
+        {
+            throw new ArgumentException($"Outputs must include Nifti or DicomSeg (and nothing but Nifti, DicomSeg, Preview), got {Outputs}.", nameof(Outputs));
+        }
+        SegOptions?.Validate();
         if (ReadAhead < 1)
         {
             throw new ArgumentException($"ReadAhead must be at least 1, got {ReadAhead}.", nameof(ReadAhead));

@@ -45,9 +45,35 @@ public sealed class CohortOutput
     /// <summary>The cohort table <paramref name="table"/>.</summary>
     public string CohortTablePath(string table) => Path.Combine(Directory, table + ".csv");
 
+    /// <summary>The DICOM Segmentation object of a case (<see cref="CohortOutputKinds.DicomSeg"/>).</summary>
+    public string SegPath(string caseId) => Path.Combine(Directory, Relative(caseId) + ".seg.dcm");
+
+    /// <summary>The QC preview of a case (<see cref="CohortOutputKinds.Preview"/>).</summary>
+    public string PreviewPath(string caseId) => Path.Combine(CaseFolder(caseId), "preview.png");
+
     /// <summary>Every output of a case: its label map, then its tables.</summary>
-    public IReadOnlyList<string> OutputPaths(string caseId, IEnumerable<ICaseTable> tables) =>
-        [LabelPath(caseId), .. tables.Select(t => TablePath(caseId, t.Name))];
+    public IReadOnlyList<string> OutputPaths(string caseId, IEnumerable<ICaseTable> tables) => OutputPaths(caseId, CohortOutputKinds.Nifti, tables);
+
+    /// <summary>Every output of a case: its label map, SEG and preview as <paramref name="kinds"/> asks, then its tables.</summary>
+    public IReadOnlyList<string> OutputPaths(string caseId, CohortOutputKinds kinds, IEnumerable<ICaseTable> tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var paths = new List<string>();
+        if (kinds.HasFlag(CohortOutputKinds.Nifti))
+        {
+            paths.Add(LabelPath(caseId));
+        }
+        if (kinds.HasFlag(CohortOutputKinds.DicomSeg))
+        {
+            paths.Add(SegPath(caseId));
+        }
+        if (kinds.HasFlag(CohortOutputKinds.Preview))
+        {
+            paths.Add(PreviewPath(caseId));
+        }
+        paths.AddRange(tables.Select(t => TablePath(caseId, t.Name)));
+        return paths;
+    }
 
     /// <summary>Decides what to do with <paramref name="item"/> (see <see cref="CaseAction"/>).</summary>
     /// <param name="item">The case.</param>
@@ -56,11 +82,22 @@ public sealed class CohortOutput
     /// <param name="tables">The tables the job writes.</param>
     /// <param name="overwrite">Turn conflicts into <see cref="CaseAction.Redo"/>.</param>
     /// <exception cref="CohortException">The input no longer exists.</exception>
-    public CaseCheck Check(CohortCase item, string model, string settings, IEnumerable<ICaseTable> tables, bool overwrite)
+    public CaseCheck Check(CohortCase item, string model, string settings, IEnumerable<ICaseTable> tables, bool overwrite) =>
+        Check(item, model, settings, CohortOutputKinds.Nifti, tables, overwrite);
+
+    /// <summary>Decides what to do with <paramref name="item"/> whose outputs are <paramref name="kinds"/> and <paramref name="tables"/> (see <see cref="CaseAction"/>).</summary>
+    /// <param name="item">The case.</param>
+    /// <param name="model">The model fingerprint.</param>
+    /// <param name="settings">The prediction settings.</param>
+    /// <param name="kinds">The label files and preview the job writes.</param>
+    /// <param name="tables">The tables the job writes.</param>
+    /// <param name="overwrite">Turn conflicts into <see cref="CaseAction.Redo"/>.</param>
+    /// <exception cref="CohortException">The input no longer exists.</exception>
+    public CaseCheck Check(CohortCase item, string model, string settings, CohortOutputKinds kinds, IEnumerable<ICaseTable> tables, bool overwrite)
     {
         ArgumentNullException.ThrowIfNull(item);
         string input = CohortFingerprint.OfInput(item);
-        var outputs = OutputPaths(item.Id, tables);
+        var outputs = OutputPaths(item.Id, kinds, tables);
         CaseRecord? record = ReadRecord(item.Id);
         string? conflict = null;
         if (record is null)

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ThighSeg.Core.Data;
+using ThighSeg.Core.Imaging;
 using ThighSeg.Core.Tables;
 using ThighSeg.Core.Volumes;
+using ThighSeg.IO.Dicom;
 
 namespace ThighSeg.IO.Cohort;
 
@@ -56,7 +58,7 @@ public sealed class CohortPredictionJob
         }
         foreach (var c in cases)
         {
-            foreach (string path in _output.OutputPaths(c.Id, _options.Tables))
+            foreach (string path in _output.OutputPaths(c.Id, _options.Outputs, _options.Tables))
             {
                 if (sources.Contains(path))
                 {
@@ -193,9 +195,11 @@ public sealed class CohortPredictionJob
                 Work work;
                 try
                 {
-                    var check = _output.Check(c, _options.ModelFingerprint, _options.Settings, _options.Tables, _options.Overwrite);
+                    var check = _output.Check(c, _options.ModelFingerprint, _options.Settings, _options.Outputs, _options.Tables, _options.Overwrite);
                     work = check.Action switch
                     {
+                        _ when check.Action != CaseAction.Skip && _options.Outputs.HasFlag(CohortOutputKinds.DicomSeg) && !CohortCases.IsDicom(c) =>
+                            new Work(c, check, null, null, $"{c.Source} is not a DICOM series: a DICOM-SEG references its source DICOM images, so it can only be written for a DICOM series input; write a NIfTI label map for this case instead"),
                         CaseAction.Skip => new Work(c, check, null, null, null),
                         CaseAction.Conflict => new Work(c, check, null, null, $"not replaced: {check.Reason}"),
                         _ => new Work(c, check, _formats.Read(c.Source, c.ReadOptions).Image, null, null),
@@ -220,9 +224,22 @@ public sealed class CohortPredictionJob
         {
             string input = w.Check!.InputFingerprint;
             _output.Begin(w.Case, input, _options.ModelFingerprint, _options.Settings);
-            string labelPath = _output.LabelPath(w.Case.Id);
-            Directory.CreateDirectory(Path.GetDirectoryName(labelPath)!);
-            _formats.WriteLabels(labelPath, w.Labels!, classes.Names);
+            string id = w.Case.Id;
+            Directory.CreateDirectory(Path.GetDirectoryName(_output.LabelPath(id))!);
+            if (_options.Outputs.HasFlag(CohortOutputKinds.Nifti))
+            {
+                _formats.WriteLabels(_output.LabelPath(id), w.Labels!, classes.Names);
+            }
+            if (_options.Outputs.HasFlag(CohortOutputKinds.DicomSeg))
+            {
+                DicomSegWriter.WriteForSeries(_output.SegPath(id), w.Labels!, classes, w.Case.Source, w.Case.ReadOptions.SeriesInstanceUid, _options.SegOptions);
+            }
+            if (_options.Outputs.HasFlag(CohortOutputKinds.Preview))
+            {
+                string png = _output.PreviewPath(id);
+                Directory.CreateDirectory(Path.GetDirectoryName(png)!);
+                PreviewRenderer.WriteCasePreview(png, w.Image!, w.Labels!, classes, new PreviewOptions { Title = id });
+            }
             var tableInput = new CaseTableInput(w.Case.Id, w.Image!, w.Labels!, classes);
             foreach (var table in _options.Tables)
             {
@@ -233,7 +250,7 @@ public sealed class CohortPredictionJob
                 }
                 csv.WriteAtomically(_output.TablePath(w.Case.Id, table.Name));
             }
-            _output.Complete(w.Case, input, _options.ModelFingerprint, _options.Settings, _output.OutputPaths(w.Case.Id, _options.Tables));
+            _output.Complete(w.Case, input, _options.ModelFingerprint, _options.Settings, _output.OutputPaths(id, _options.Outputs, _options.Tables));
             return null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
