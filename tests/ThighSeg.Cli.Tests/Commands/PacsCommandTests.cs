@@ -65,7 +65,7 @@ public sealed class PacsCommandTests
     }
 
     /// <summary>Writes a volume as a classic MR series in ThighSeg's DICOM convention (voxel (x, y, z) = stored column x, row Y-1-y, slice z).</summary>
-    private static void WriteAsDicomSeries(Volume<float> image, string folder)
+    internal static void WriteAsDicomSeries(Volume<float> image, string folder)
     {
         Directory.CreateDirectory(folder);
         var a = image.Affine;
