@@ -74,6 +74,20 @@ public class SideLabelsTests
     }
 
     [Test]
+    public void SidedMap_IsTheMapSplitWrites_ForEveryScheme_AndLeavesSidedMapsAlone()
+    {
+        var s = Asymmetric.Value;
+        foreach (var scheme in new[] { SideLabelScheme.Offset, SideLabelScheme.MuscleMap })
+        {
+            var map = SideLabels.SidedMap(ThighPhantomGenerator.LabelMap, scheme);
+            var split = SideLabels.Split(s.Labels, ThighPhantomGenerator.LabelMap, scheme).LabelMap;
+            Assert.That(map.Names, Is.EquivalentTo(split.Names), scheme.ToString());
+            Assert.That(SideLabels.SidedMap(map, scheme), Is.SameAs(map));
+        }
+        Assert.That(SideLabels.SidedMap(ThighPhantomGenerator.LabelMap).Name(101), Is.EqualTo(ThighPhantomGenerator.LabelMap.Name(1) + "_right"));
+    }
+
+    [Test]
     public void Split_UsesTheMuscleMapCodes_AndLeavesSidedLabelsAlone()
     {
         var s = Asymmetric.Value;
