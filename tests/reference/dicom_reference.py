@@ -3,7 +3,7 @@
 object with, per file, either what a reader must produce or why it must refuse the file.
 
 Usage: /usr/bin/python3 dicom_reference.py [--all | FILE ...]
-Without arguments it covers a fixed list of pydicom's own test files; --all covers every .dcm file of pydicom's test
+Without arguments it covers a fixed list of pydicom's own test files; --all covers every file of pydicom's test
 set. Exit codes: 0 ok, 3 a module is missing (the JSON says which).
 
 Compressed files: RLE Lossless is decoded by pydicom itself (its numpy RLE handler). JPEG (lossless, baseline,
@@ -88,7 +88,8 @@ def stored_values(ds):
 
 
 def describe(path):
-    rec = {"name": os.path.basename(path), "path": path}
+    rel = os.path.relpath(path, data_dir())
+    rec = {"name": rel if not rel.startswith("..") else os.path.basename(path), "path": path}
     try:
         ds = pydicom.dcmread(path, force=True)
     except Exception as e:  # pydicom itself cannot parse it
@@ -98,6 +99,7 @@ def describe(path):
     ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
     rec["transfer_syntax"] = ts
     rec["sop_class"] = str(ds.get("SOPClassUID", ""))
+    rec["modality"] = str(ds.get("Modality", ""))
     if "PixelData" not in ds or "Rows" not in ds:
         rec.update(expect="refuse", reason="no pixel data")
         return rec
@@ -185,7 +187,8 @@ def describe(path):
 
 def main():
     if sys.argv[1:] == ["--all"]:
-        files = sorted(os.path.join(data_dir(), f) for f in os.listdir(data_dir()) if f.endswith(".dcm"))
+        # Every file of the test set, subfolders included (DICOMDIR trees, README, JSON and dump files too).
+        files = sorted(os.path.join(d, f) for d, _, names in os.walk(data_dir()) for f in names)
     else:
         files = sys.argv[1:] or [os.path.join(data_dir(), f) for f in DEFAULT_FILES]
     records = [describe(f) for f in files if os.path.exists(f)]

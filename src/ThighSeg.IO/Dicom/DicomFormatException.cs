@@ -9,6 +9,9 @@ namespace ThighSeg.IO.Dicom;
 /// </summary>
 public sealed class DicomFormatException : VolumeFormatException
 {
+    /// <summary>What to do about a malformed file (appended to parse errors).</summary>
+    internal const string DamagedHint = "the file is damaged or not valid DICOM: copy or export it again from the scanner or PACS (`dcmdump` shows where it breaks)";
+
     /// <summary>Creates the exception with no message.</summary>
     public DicomFormatException() { }
 

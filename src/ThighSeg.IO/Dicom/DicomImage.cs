@@ -164,14 +164,14 @@ internal sealed record DicomImage
             if (frameValues[0] > 1 && !functionalGroups)
             {
                 throw ds.Error($"multi-frame object ({frameValues[0].ToString(CultureInfo.InvariantCulture)} frames) of SOP class {DicomUids.DescribeSopClass(sopClass)} " +
-                    "is not supported; ThighSeg reads series of single-frame images and enhanced MR/CT/PET objects", NumberOfFramesTag);
+                    "is not supported; ThighSeg reads series of single-frame images and enhanced MR/CT/PET objects: give the MR or CT image series instead, or convert this object with `dcm2niix` and give the NIfTI file", NumberOfFramesTag);
             }
             frames = (int)frameValues[0];
         }
         int samples = ds.GetUInt16(SamplesPerPixelTag) ?? 1;
         if (samples != 1)
         {
-            throw ds.Error($"SamplesPerPixel is {samples}: only greyscale images (1 sample per pixel) are supported, not colour", SamplesPerPixelTag);
+            throw ds.Error($"SamplesPerPixel is {samples}: only greyscale images (1 sample per pixel) are supported, not colour (screenshots, secondary captures): give the greyscale MR or CT series the images were made from", SamplesPerPixelTag);
         }
         string photometric = (ds.GetString(PhotometricInterpretationTag) ?? string.Empty).Trim();
         if (photometric is not ("MONOCHROME1" or "MONOCHROME2"))

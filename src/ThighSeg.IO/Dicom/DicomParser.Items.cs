@@ -63,7 +63,7 @@ internal static partial class DicomParser
             {
                 if ((length & 1) != 0 || length > (uint)(end - pos))
                 {
-                    throw new DicomFormatException(ds.Source, $"item length {length} is odd or exceeds the {end - pos} bytes left in its sequence", FormatTag(tag), itemStart);
+                    throw new DicomFormatException(ds.Source, $"item length {length} is odd or exceeds the {end - pos} bytes left in its sequence; {DicomFormatException.DamagedHint}", FormatTag(tag), itemStart);
                 }
                 int itemEnd = pos + (int)length;
                 while (pos < itemEnd)

@@ -88,7 +88,7 @@ internal sealed class DicomDataset
             if (!double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
             {
                 _elements.TryGetValue(tag, out var e);
-                throw Error($"{name} value '{Printable(text)}' is not a list of finite numbers", tag, e.HeaderOffset);
+                throw Error($"{name} value '{Printable(text)}' is not a list of finite numbers; {DicomFormatException.DamagedHint}", tag, e.HeaderOffset);
             }
         }
         return values;
@@ -343,7 +343,7 @@ internal static partial class DicomParser
             byte v0 = d[pos], v1 = d[pos + 1];
             if (v0 < 'A' || v0 > 'Z' || v1 < 'A' || v1 > 'Z')
             {
-                throw new DicomFormatException(source, $"invalid VR bytes 0x{v0:X2} 0x{v1:X2}", FormatTag(tag), start);
+                throw new DicomFormatException(source, $"invalid VR bytes 0x{v0:X2} 0x{v1:X2}; {DicomFormatException.DamagedHint}", FormatTag(tag), start);
             }
             vr = string.Create(2, (v0, v1), static (s, b) => { s[0] = (char)b.v0; s[1] = (char)b.v1; });
             if (!KnownVrs.Contains(vr))
@@ -400,11 +400,11 @@ internal static partial class DicomParser
         }
         if ((length & 1) != 0)
         {
-            throw new DicomFormatException(source, $"odd value length {length} (DICOM value lengths are even)", FormatTag(tag), start);
+            throw new DicomFormatException(source, $"odd value length {length} (DICOM value lengths are even); {DicomFormatException.DamagedHint}", FormatTag(tag), start);
         }
         if (length > (uint)(limit - pos))
         {
-            throw new DicomFormatException(source, $"value length {length} exceeds the {limit - pos} bytes left (truncated file?)", FormatTag(tag), start);
+            throw new DicomFormatException(source, $"value length {length} exceeds the {limit - pos} bytes left (truncated file?); {DicomFormatException.DamagedHint}", FormatTag(tag), start);
         }
         if (vr == "SQ" && length > 0)
         {
@@ -507,7 +507,7 @@ internal static partial class DicomParser
         }
         if (length > (uint)(limit - pos))
         {
-            throw new DicomFormatException(source, $"item length {length} exceeds the {limit - pos} bytes left in its sequence", FormatTag(sequenceTag), itemStart);
+            throw new DicomFormatException(source, $"item length {length} exceeds the {limit - pos} bytes left in its sequence; {DicomFormatException.DamagedHint}", FormatTag(sequenceTag), itemStart);
         }
         int end = pos + (int)length;
         while (pos < end)

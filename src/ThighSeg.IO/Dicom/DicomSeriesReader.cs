@@ -127,7 +127,7 @@ public sealed class DicomSeriesReader : IVolumeReader
         }
         if (members.Count == 0)
         {
-            throw new DicomFormatException(path, $"no images: the {withoutPixels} DICOM object(s) found hold no pixel data", null, null);
+            throw new DicomFormatException(path, $"no images: the {withoutPixels} DICOM object(s) found hold no pixel data (a DICOMDIR, report, RT plan or structure set, waveform ... is not an image); give the folder or file of an MR or CT image series", null, null);
         }
         List<DicomImage> series = SelectSeries(path, members, options.SeriesInstanceUid);
         var geometry = SeriesGeometry.Build(path, series, options.MaxVoxels);

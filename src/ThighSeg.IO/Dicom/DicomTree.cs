@@ -115,7 +115,7 @@ internal sealed class DicomTree
         {
             if (!double.TryParse(parts[i].Trim(' ', '\0'), NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
             {
-                throw Error($"{name} value '{DicomDataset.Printable(text)}' is not a list of finite numbers", tag);
+                throw Error($"{name} value '{DicomDataset.Printable(text)}' is not a list of finite numbers; {DicomFormatException.DamagedHint}", tag);
             }
         }
         return values;
@@ -233,7 +233,7 @@ internal sealed class DicomTree
     {
         if (length > (uint)(limit - pos))
         {
-            throw new DicomFormatException(_source, $"value length {length} exceeds the {limit - pos} bytes left (truncated file?)", DicomParser.FormatTag(tag), start);
+            throw new DicomFormatException(_source, $"value length {length} exceeds the {limit - pos} bytes left (truncated file?); {DicomFormatException.DamagedHint}", DicomParser.FormatTag(tag), start);
         }
         return pos + (int)length;
     }
