@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ThighSeg.Core;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Imaging;
 using ThighSeg.Core.Tables;
@@ -225,14 +226,18 @@ public sealed class CohortPredictionJob
             string input = w.Check!.InputFingerprint;
             _output.Begin(w.Case, input, _options.ModelFingerprint, _options.Settings);
             string id = w.Case.Id;
+            // The SEG is encoded before anything is written, so a series it cannot reference fails the case with no output.
+            byte[]? seg = _options.Outputs.HasFlag(CohortOutputKinds.DicomSeg)
+                ? DicomSegWriter.Encode(w.Labels!, classes, DicomSourceSeries.Read(w.Case.Source, w.Case.ReadOptions.SeriesInstanceUid), _options.SegOptions).Bytes
+                : null;
             Directory.CreateDirectory(Path.GetDirectoryName(_output.LabelPath(id))!);
             if (_options.Outputs.HasFlag(CohortOutputKinds.Nifti))
             {
                 _formats.WriteLabels(_output.LabelPath(id), w.Labels!, classes.Names);
             }
-            if (_options.Outputs.HasFlag(CohortOutputKinds.DicomSeg))
+            if (seg is not null)
             {
-                DicomSegWriter.WriteForSeries(_output.SegPath(id), w.Labels!, classes, w.Case.Source, w.Case.ReadOptions.SeriesInstanceUid, _options.SegOptions);
+                AtomicFile.WriteAllBytes(_output.SegPath(id), seg);
             }
             if (_options.Outputs.HasFlag(CohortOutputKinds.Preview))
             {

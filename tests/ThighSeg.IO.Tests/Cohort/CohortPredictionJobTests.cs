@@ -218,6 +218,50 @@ public sealed class CohortPredictionJobTests
     }
 
     [Test]
+    public void DicomSegAndPreviewOutputs_AreWrittenAndRecordedForADicomCase_AndANiftiCaseFailsSayingWhy()
+    {
+        // A series a SEG can reference (study, frame of reference and instance UIDs), one it cannot (the bare fixture series), a NIfTI file.
+        Directory.CreateDirectory(In("series"));
+        var rng = new Random(5);
+        for (int z = 0; z < 3; z++)
+        {
+            var pixels = Enumerable.Range(0, 16).Select(_ => (short)rng.Next(0, 100)).ToArray();
+            Dicom.DicomTestWriter.MrSlice(4, 4, [0, 0, z * 2.0], [1, 0, 0, 0, 1, 0], [1, 1], pixels, seriesUid: "1.2.3.9", instance: z + 1)
+                .Text(0x00080018, "UI", $"1.2.3.9.{z + 1}")
+                .Text(0x0020000D, "UI", "1.2.3.8")
+                .Text(0x00200052, "UI", "1.2.3.7")
+                .WriteTo(Path.Combine(In("series"), $"im{z}.dcm"));
+        }
+        DicomSeries(In("bare"), "1.2.3.10", 7);
+        WriteNifti(In("plain.nii.gz"), 6);
+        var job = new CohortPredictionJob(VolumeFormats.Default, new CohortOutput(Out), new CohortJobOptions
+        {
+            ModelFingerprint = "model-a",
+            Settings = "tta=false",
+            Outputs = CohortOutputKinds.Nifti | CohortOutputKinds.DicomSeg | CohortOutputKinds.Preview,
+        });
+        var summary = job.Run(CohortCases.Discover(Path.Combine(_dir, "in"), VolumeReadOptions.Default, Out), Segment, Classes);
+        Assert.That(summary.Done, Is.EqualTo(1), string.Join("; ", summary.Failed));
+        Assert.That(summary.Failed.Select(f => f.Item1), Is.EqualTo(new[] { "bare", "plain" }));
+        string error = summary.Failed[1].Item2;
+        Assert.That(error, Does.Contain("is not a DICOM series").And.Contain("write a NIfTI label map for this case instead").And.Not.Contain("--"));
+        Assert.That(summary.Failed[0].Item2, Does.Contain("StudyInstanceUID is missing"));
+        Assert.That(File.Exists(Path.Combine(Out, "plain.nii.gz")) || File.Exists(Path.Combine(Out, "bare.nii.gz")), Is.False, "a failed case writes no label file");
+
+        var output = new CohortOutput(Out);
+        var labels = VolumeFormats.Default.Read(output.LabelPath("series")).Image;
+        var seg = ThighSeg.IO.Dicom.DicomSegReader.Read(output.SegPath("series"), labels.Shape, labels.Affine, Classes);
+        Assert.That(seg.Labels.Data, Is.EqualTo(labels.Data.Select(v => (int)v)));
+        Assert.That(File.ReadAllBytes(output.PreviewPath("series")).Take(4), Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }));
+        Assert.That(output.ReadRecord("series")!.Outputs.Select(o => o.Path), Is.EqualTo(new[] { "series.nii.gz", "series.seg.dcm", "cases/series/preview.png", "cases/series/volumes.csv" }));
+    }
+
+    [Test]
+    public void Outputs_WithoutALabelFile_AreRefused() =>
+        Assert.That(() => new CohortJobOptions { ModelFingerprint = "m", Settings = "", Outputs = CohortOutputKinds.Preview }.Validate(),
+            Throws.ArgumentException.With.Message.Contains("Outputs must include Nifti or DicomSeg").And.Message.Contains("Preview"));
+
+    [Test]
     public void TheNetworkRunsOnTheCallingThread()
     {
         WriteNifti(In("a.nii.gz"), 1);
