@@ -14,9 +14,10 @@ namespace ThighSeg.Cli.Commands;
 /// <summary>
 /// <c>thighseg predict</c>: segments a cohort (a NIfTI file, a DICOM series, a manifest, or a folder searched
 /// recursively) with a fine-tuned model as a safe, resumable job: one label map per case (<c>OUT/&lt;case&gt;.nii.gz</c>,
-/// the input's geometry, label names embedded), per-case tables and completion records under <c>OUT/cases/</c>, and the
-/// cohort tables <c>OUT/volumes.csv</c> and <c>OUT/failures.csv</c>. See <see cref="CohortPredictionJob"/> and
-/// docs/cohort-prediction.md.
+/// the input's geometry, label names embedded) and/or, for a DICOM series, a DICOM-SEG (<c>OUT/&lt;case&gt;.seg.dcm</c>,
+/// <c>--output-type</c>), per-case tables (volumes; with <c>--statistics</c> the per-muscle, per-side statistics and
+/// per-slice CSA of <c>thighseg stats</c>), an optional QC preview and completion records under <c>OUT/cases/</c>, and
+/// the merged cohort tables and <c>OUT/failures.csv</c>. See <see cref="CohortPredictionJob"/>, docs/metrics.md and docs/dicom.md.
 /// </summary>
 /// <remarks>Exit codes: 0 every case of the shard done or skipped; 1 the job could not run (bad model, no cases);
 /// 2 bad arguments (including an output that would replace an input); <see cref="ExitCasesFailedBase"/> + n when n
