@@ -101,6 +101,24 @@ public sealed class PredictOutputsTests
     }
 
     [Test]
+    public void Predict_DicomSeriesWithSides_WritesASegWithSidedSegments_ThatValidates_AndEqualsTheNiftiLabelMap()
+    {
+        string outDir = NewOut();
+        var r = Run(Predict(_series, outDir, "--output-type", "both", "--sides"));
+        Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+        string seg = Path.Combine(outDir, "series.seg.dcm");
+        var (_, report) = ExternalTool.Run(ExternalTool.Require("dciodvfy", "dicom3tools"), seg);
+        Assert.That(report.Split('\n').Where(l => l.StartsWith("Error", StringComparison.Ordinal)), Is.Empty, report);
+        var labels = VolumeFormats.Default.Read(Path.Combine(outDir, "series.nii.gz"));
+        var map = LabelMap.FromNames(labels.LabelNames!.Where(kv => kv.Key != 0));
+        Assert.That(SideLabels.IsSided(map), Is.True);
+        var back = DicomSegReader.Read(seg, labels.Image.Shape, labels.Image.Affine, map);
+        Assert.That(back.Labels.Data, Is.EqualTo(labels.Image.Data.Select(v => (int)v)));
+        Assert.That(back.Segments.Select(s => s.Label), Has.All.EndsWith("_right").Or.EndsWith("_left"));
+        Assert.That(back.Segments.Where(s => s.TypeModifier is not null), Is.Not.Empty, "laterality is coded");
+    }
+
+    [Test]
     public void Predict_DicomSegOnly_WritesNoNifti()
     {
         string outDir = NewOut();
@@ -167,6 +185,15 @@ public sealed class PredictOutputsTests
         var record = new CohortOutput(outDir).ReadRecord(id)!;
         Assert.That(record.Outputs.Select(o => o.Path), Is.SupersetOf(new[] { $"cases/{id}/preview.png", $"cases/{id}/muscle_statistics.csv", $"cases/{id}/csa_per_slice.csv" }));
         Assert.That(record.Settings, Is.EqualTo("tta=false;largest=false;sides=offset;statistics=level:0.4,scheme:offset;preview=true"));
+
+        // collect rebuilds the statistics tables too.
+        string merged = File.ReadAllText(Path.Combine(outDir, StatisticsTables.CsaFileName));
+        File.Delete(Path.Combine(outDir, StatisticsTables.CsaFileName));
+        File.Delete(Path.Combine(outDir, StatisticsTables.MuscleFileName));
+        var c = Run("collect", "--out", outDir);
+        Assert.That(c.Code, Is.Zero, c.Err);
+        Assert.That(File.ReadAllText(Path.Combine(outDir, StatisticsTables.CsaFileName)), Is.EqualTo(merged));
+        Assert.That(File.Exists(Path.Combine(outDir, StatisticsTables.MuscleFileName)), Is.True);
 
         // Same settings: done. Another level: not counted as done (a conflict until --overwrite).
         Assert.That(Run(Predict(_nifti, outDir, "--statistics", "--sides", "--level", "0.4", "--preview")).Out, Does.Contain("predicted 0, skipped 1"));
