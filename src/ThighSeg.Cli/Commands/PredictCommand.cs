@@ -183,9 +183,9 @@ internal static class PredictCommand
         string fingerprint = CohortFingerprint.OfFiles([Path.Combine(s.Model, ModelArtifact.ManifestFile), Path.Combine(s.Model, manifest.WeightsFile)]);
         var cohortOutput = new CohortOutput(s.Out);
         var cases = CohortCases.Discover(s.Input, s.ReadOptions, exclude: cohortOutput.Directory);
-        if (s.Outputs.Kinds == CohortOutputKinds.DicomSeg && !cases.Any(CohortCases.IsDicom))
+        if (s.Outputs.Kinds.HasFlag(CohortOutputKinds.DicomSeg) && !cases.Any(CohortCases.IsDicom))
         {
-            throw new UsageException($"--output-type dicom-seg: none of the {cases.Count} input(s) is a DICOM series, and a DICOM-SEG references its source DICOM images; use --output-type nifti.");
+            throw new UsageException($"--output-type {(s.Outputs.Kinds == CohortOutputKinds.DicomSeg ? "dicom-seg" : "both")}: none of the {cases.Count} input(s) is a DICOM series, and a DICOM-SEG references its source DICOM images; use --output-type nifti.");
         }
         var tables = TablesFor(s.Outputs);
         var job = new CohortPredictionJob(VolumeFormats.Default, cohortOutput, new CohortJobOptions
@@ -245,6 +245,6 @@ internal static class PredictCommand
         error.StartsWith("not replaced:", StringComparison.Ordinal) ? error + " (pass --overwrite to replace it)"
         : error.Contains("VolumeReadOptions.SeriesInstanceUid", StringComparison.Ordinal) ? error + " (pass --series UID)"
         : error.Contains("VolumeReadOptions.VolumeIndex", StringComparison.Ordinal) ? error + " (pass --volume N)"
-        : error.Contains("can only be written for a DICOM series input", StringComparison.Ordinal) ? error + " (--output-type both writes it for the DICOM inputs only with a NIfTI; use --output-type nifti for NIfTI inputs)"
+        : error.Contains("can only be written for a DICOM series input", StringComparison.Ordinal) ? error + " (predict the NIfTI inputs with --output-type nifti, into another output folder)"
         : error;
 }

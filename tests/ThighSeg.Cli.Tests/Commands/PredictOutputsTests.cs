@@ -136,6 +136,9 @@ public sealed class PredictOutputsTests
         Assert.That(r.Code, Is.EqualTo(CliApp.ExitUsage), r.Out);
         Assert.That(r.Err, Does.Contain("--output-type dicom-seg: none of the 1 input(s) is a DICOM series"));
         Assert.That(Directory.Exists(outDir), Is.False);
+        r = Run(Predict(_nifti, outDir, "--output-type", "both"));
+        Assert.That(r.Code, Is.EqualTo(CliApp.ExitUsage), r.Out);
+        Assert.That(r.Err, Does.Contain("--output-type both: none of the 1 input(s) is a DICOM series"));
     }
 
     [Test]
