@@ -2,16 +2,6 @@ using System.Globalization;
 
 namespace ThighSeg.Core.Abstractions;
 
-/// <summary>Normalisation layer after each convolution of the U-Net.</summary>
-public enum NormKind
-{
-    /// <summary>Batch normalisation (the reference design).</summary>
-    Batch,
-
-    /// <summary>Instance normalisation with learned affine parameters (independent of batch size).</summary>
-    Instance,
-}
-
 /// <summary>
 /// The 2D U-Net of the reference design: <see cref="Depth"/> encoder levels with <c>F, 2F, 4F, ...</c> channels, each two
 /// 3x3 convolutions + normalisation + LeakyReLU(0.01) followed by 2x2 max-pooling, a centre block with
@@ -65,42 +55,6 @@ public sealed record UNetOptions
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"Input {height}x{width} is not a multiple of {SizeMultiple} (2^depth, depth {Depth}); resample or pad the slices."));
-        }
-    }
-}
-
-/// <summary>Argument validation helpers whose messages name the parameter and the value received.</summary>
-internal static class Check
-{
-    public static void InRange(int value, int min, int max, string name)
-    {
-        if (value < min || value > max)
-        {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in [{min}, {max}], got {value}."));
-        }
-    }
-
-    public static void InRange(double value, double min, double max, string name)
-    {
-        if (double.IsNaN(value) || value < min || value > max)
-        {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in [{min}, {max}], got {value}."));
-        }
-    }
-
-    public static void Positive(double value, string name)
-    {
-        if (!(value > 0) || double.IsInfinity(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be positive and finite, got {value}."));
-        }
-    }
-
-    public static void NonNegative(double value, string name)
-    {
-        if (!(value >= 0) || double.IsInfinity(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be non-negative and finite, got {value}."));
         }
     }
 }
