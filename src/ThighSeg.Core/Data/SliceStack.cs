@@ -73,15 +73,3 @@ public sealed class SliceStack
     /// <summary>The labels of slice <paramref name="k"/> (a view); empty when unlabelled.</summary>
     public ReadOnlyMemory<int> SliceLabels(int k) => Labels is null ? ReadOnlyMemory<int>.Empty : Labels.AsMemory(k * SliceSize, SliceSize);
 }
-
-/// <summary>One slice drawn for training, with where it came from.</summary>
-/// <param name="Stack">The stack that holds it.</param>
-/// <param name="Index">Slice index within the stack.</param>
-public readonly record struct PositionalSlice(SliceStack Stack, int Index)
-{
-    /// <summary>The normalised axial position p = (k + 1) / K.</summary>
-    public double Position => Stack.Position(Index);
-
-    /// <summary>The subject id.</summary>
-    public string SubjectId => Stack.SubjectId;
-}
