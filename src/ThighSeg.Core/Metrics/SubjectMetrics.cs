@@ -1,10 +1,5 @@
 namespace ThighSeg.Core.Metrics;
 
-/// <summary>A named metric value.</summary>
-/// <param name="Name">Column name (e.g. <c>hd95_mm</c>).</param>
-/// <param name="Value">The value; NaN when undefined.</param>
-public readonly record struct MetricValue(string Name, double Value);
-
 /// <summary>
 /// The metrics of one label of one subject: one row of a metrics table. NaN marks a value that is undefined under the
 /// empty-mask policy (see docs/metrics.md).
