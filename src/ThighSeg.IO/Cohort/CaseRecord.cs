@@ -1,11 +1,5 @@
 namespace ThighSeg.IO.Cohort;
 
-/// <summary>One output file of a case, as its completion record lists it.</summary>
-/// <param name="Path">Path relative to the output folder, <c>/</c> separators.</param>
-/// <param name="Bytes">File size.</param>
-/// <param name="Sha256">SHA-256 of the content, lower-case hex.</param>
-public sealed record CaseOutputFile(string Path, long Bytes, string Sha256);
-
 /// <summary>
 /// A case's completion record, <c>cases/&lt;case&gt;/record.json</c>: written with <see cref="Status"/> <c>started</c>
 /// before any output of the case is written (claiming them), and with <c>done</c> and the output hashes after all are.

@@ -1,18 +1,5 @@
 namespace ThighSeg.IO.Cohort;
 
-/// <summary>How a cohort job ended one case.</summary>
-public enum CaseOutcome
-{
-    /// <summary>Predicted and written.</summary>
-    Done,
-
-    /// <summary>Already done from the same input and model; left as it was.</summary>
-    Skipped,
-
-    /// <summary>Failed (unreadable input, conflicting output, prediction or write error); recorded, the job went on.</summary>
-    Failed,
-}
-
 /// <summary>Progress of a cohort job after one case.</summary>
 /// <param name="CaseId">The case just ended.</param>
 /// <param name="Outcome">How it ended.</param>
@@ -33,12 +20,3 @@ public sealed record CohortProgress(string CaseId, CaseOutcome Outcome, string? 
     /// <summary>Estimated time to finish the shard at the current rate, or null when unknown.</summary>
     public TimeSpan? Remaining => double.IsNaN(CasesPerMinute) || CasesPerMinute <= 0 ? null : TimeSpan.FromMinutes((Total - Ended) / CasesPerMinute);
 }
-
-/// <summary>The result of a cohort job (this shard).</summary>
-/// <param name="Total">Cases of this shard.</param>
-/// <param name="Done">Cases predicted.</param>
-/// <param name="Skipped">Cases already done.</param>
-/// <param name="Failed">Cases failed, with their errors, in case order.</param>
-/// <param name="Collected">True when the cohort tables were rebuilt (unsharded, or every shard's cases settled).</param>
-/// <param name="Elapsed">Wall time of the job.</param>
-public sealed record CohortSummary(int Total, int Done, int Skipped, IReadOnlyList<(string CaseId, string Error)> Failed, bool Collected, TimeSpan Elapsed);
