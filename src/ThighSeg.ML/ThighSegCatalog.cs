@@ -6,21 +6,6 @@ using ThighSeg.Torch;
 
 namespace ThighSeg.ML;
 
-/// <summary>Entry point of ThighSeg's ML.NET API: <c>mlContext.ThighSeg()</c>.</summary>
-public static class ThighSegMLContextExtensions
-{
-    /// <summary>
-    /// ThighSeg's catalog of estimators on <paramref name="mlContext"/>. Calling it also registers ThighSeg's model
-    /// loaders with the context's component catalog, which <c>mlContext.Model.Load</c> needs to read a saved ThighSeg
-    /// transformer: call it once on a fresh context before loading (idempotent, cheap).
-    /// </summary>
-    public static ThighSegCatalog ThighSeg(this MLContext mlContext)
-    {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new ThighSegCatalog(mlContext);
-    }
-}
-
 /// <summary>
 /// ThighSeg's ML.NET estimators, in the style of ML.NET's trainer catalogs: each has a simple overload with defaults and
 /// one that takes an <c>Options</c> record. Obtain it with <c>mlContext.ThighSeg()</c>. Thread-safe.
