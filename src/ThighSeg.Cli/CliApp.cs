@@ -42,6 +42,7 @@ internal static class CliApp
         yield return PacsCommand.Create(output);
         yield return CollectCommand.Create(output);
         yield return SbatchCommand.Create(output);
+        yield return SbatchCommand.CreateExperiment(output);
         yield return ExperimentCommand.Create(output);
         yield return DemoCommand.Create(output);
     }

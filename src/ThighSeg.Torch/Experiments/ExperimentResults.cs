@@ -69,6 +69,9 @@ public sealed record ExperimentResult(
 {
     /// <summary>Problems worth the user's attention that did not stop the experiment (e.g. a collapsed pretraining).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Runs of the plan without a completion record, whose results the reports therefore lack (empty after <see cref="LabelEfficiencyExperiment.Run"/>).</summary>
+    public IReadOnlyList<StudyRun> Missing { get; init; } = [];
 }
 
 /// <summary>Progress of an experiment: the current stage and, while training, the training progress.</summary>
@@ -83,6 +86,13 @@ public sealed class ExperimentException : Core.ThighSegException
 {
     /// <summary>Creates the exception with a message.</summary>
     public ExperimentException(string message) : base(message) { }
+
+    /// <summary>The setting the problem is about (a property of <see cref="ExperimentOptions"/>, or the dotted path of a
+    /// run's setting in its completion record, e.g. <c>seed</c> or <c>finetune.Schedule.LearningRate</c>), or null.</summary>
+    public string? Setting { get; init; }
+
+    /// <summary>The index of the run that must finish first, when a run waited for it in vain; else null.</summary>
+    public int? PendingRun { get; init; }
 
     /// <summary>Creates the exception with no message.</summary>
     public ExperimentException() { }
