@@ -79,6 +79,12 @@ internal static class CliApp
             error.WriteLine($"error: {ex.Message}");
             return ExitUsage;
         }
+        catch (ThighSeg.Torch.DeviceUnavailableException ex)
+        {
+            // The library names the setting (ComputeDevice); the CLI names its flag.
+            error.WriteLine($"error: {ex.Message} (--device selects the device; --device cpu runs without a GPU)");
+            return ExitFailure;
+        }
         catch (ThighSegException ex)
         {
             error.WriteLine($"error: {ex.Message}");

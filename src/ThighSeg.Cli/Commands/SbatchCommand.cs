@@ -4,7 +4,7 @@ using System.Text;
 using ThighSeg.Cli.Options;
 using ThighSeg.Core;
 using ThighSeg.IO.Cohort;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Commands;
 

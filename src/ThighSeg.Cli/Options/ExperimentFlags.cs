@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ThighSeg.Cli.Commands;
 using ThighSeg.Core.Data;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Options;
 

@@ -1,4 +1,4 @@
-namespace ThighSeg.Torch.Experiments;
+namespace ThighSeg.Experiments;
 
 /// <summary>What one run of a study does.</summary>
 public enum StudyRunKind

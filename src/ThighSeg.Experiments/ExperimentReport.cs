@@ -4,8 +4,9 @@ using ThighSeg.Core.Data;
 using ThighSeg.Core.Imaging;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Torch.Inference;
+using ThighSeg.Torch.Artifacts;
 
-namespace ThighSeg.Torch.Experiments;
+namespace ThighSeg.Experiments;
 
 /// <summary>Formats an experiment's results: CSV and Markdown tables, and an overlay montage.</summary>
 /// <remarks>Stateless and thread-safe. Numbers use the invariant culture.</remarks>
@@ -142,7 +143,7 @@ public static class ExperimentReport
         foreach (var method in options.Methods)
         {
             var run = runs.FirstOrDefault(r => r.Key.Method == method && r.Key.Size == options.Sizes[0] && r.Key.Repeat == 0);
-            if (run is null || !File.Exists(Path.Combine(run.ModelDirectory, Artifacts.ModelArtifact.ManifestFile)))
+            if (run is null || !File.Exists(Path.Combine(run.ModelDirectory, ModelArtifact.ManifestFile)))
             {
                 continue;
             }

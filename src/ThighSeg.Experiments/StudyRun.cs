@@ -1,4 +1,4 @@
-namespace ThighSeg.Torch.Experiments;
+namespace ThighSeg.Experiments;
 
 /// <summary>
 /// One unit of work of a label-efficiency study, as listed by <see cref="LabelEfficiencyExperiment.Plan"/>: a

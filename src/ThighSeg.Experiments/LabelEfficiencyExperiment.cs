@@ -9,12 +9,13 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Preprocessing;
+using ThighSeg.Torch;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
 using AtomicFile = ThighSeg.Core.AtomicFile;
 
-namespace ThighSeg.Torch.Experiments;
+namespace ThighSeg.Experiments;
 
 /// <summary>
 /// The label-efficiency study of Casali et al.: pretrain each self-supervised method once on the <c>unlabeled</c>
