@@ -9,6 +9,7 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Preprocessing;
+using ThighSeg.Core.Statistics;
 using ThighSeg.Torch;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
@@ -188,32 +189,19 @@ public sealed class LabelEfficiencyExperiment
         {
             return result;
         }
-        Dictionary<string, double> SubjectDice(InitMethod m, int size) => runs
-            .Where(r => r.Key.Method == m && r.Key.Size == size)
-            .SelectMany(r => r.Rows)
-            .Where(x => !double.IsNaN(x.Dice))
-            .GroupBy(x => (x.Subject, x.Label))
-            .Select(g => (g.Key.Subject, Dice: g.Average(x => x.Dice)))
-            .GroupBy(x => x.Subject)
-            .ToDictionary(g => g.Key, g => g.Average(x => x.Dice), StringComparer.Ordinal);
-
         foreach (int size in runs.Select(r => r.Key.Size).Distinct().Order())
         {
-            var random = SubjectDice(InitMethod.Rnd, size);
+            var random = runs.Where(r => r.Key.Method == InitMethod.Rnd && r.Key.Size == size).SelectMany(r => r.Rows).ToList();
             foreach (var m in methods.Where(m => m != InitMethod.Rnd))
             {
-                var other = SubjectDice(m, size);
-                var subjects = other.Keys.Intersect(random.Keys).Order(StringComparer.Ordinal).ToArray();
-                if (subjects.Length == 0)
+                var other = runs.Where(r => r.Key.Method == m && r.Key.Size == size).SelectMany(r => r.Rows).ToList();
+                if (random.Count == 0 || other.Count == 0)
                 {
                     continue;
                 }
-                double[] a = [.. subjects.Select(s => other[s])];
-                double[] b = [.. subjects.Select(s => random[s])];
-                double p = a.Zip(b).Any(t => t.First != t.Second)
-                    ? Core.Statistics.WilcoxonSignedRankTest.Test(a, b).PValue
-                    : 1.0;
-                result.Add(new ExperimentComparison(m, size, subjects.Length, a.Average(), b.Average(), p));
+                // The one paired path: each test subject's mean Dice over labels and repeats, Wilcoxon signed-rank test.
+                var c = MethodComparison.Compare(other, random, "dice");
+                result.Add(new ExperimentComparison(m, size, c.Subjects.Count, Mean(c.A), Mean(c.B), c.Test.PValue));
             }
         }
         return result;
@@ -462,7 +450,7 @@ public sealed class LabelEfficiencyExperiment
         if (montage is not null)
         {
             files["montage"] = Path.Combine(output, "montage.png");
-            Core.Imaging.PngEncoder.WriteRgb(files["montage"], montage.Width, montage.Height, montage.Rgb);
+            AtomicFile.WriteAllBytes(files["montage"], montage);
         }
         AtomicFile.WriteAllText(files["provenance"], Provenance(study, runs, missing, timings, warnings, clock.Elapsed.TotalSeconds).ToJsonString(JsonOptions));
         return new ExperimentResult(output, runs, summary, comparisons, files, clock.Elapsed.TotalSeconds) { Warnings = warnings, Missing = missing };
@@ -485,6 +473,12 @@ public sealed class LabelEfficiencyExperiment
     private int RepeatSeed(int repeat) => unchecked((Options.Seed * 7919) + (repeat * 104729) + 17);
 
     private int RunSeed(int repeat, int size) => unchecked((RepeatSeed(repeat) * 31) + size);
+
+    private static double Mean(IReadOnlyList<double> values)
+    {
+        var defined = values.Where(v => !double.IsNaN(v)).ToList();
+        return defined.Count == 0 ? double.NaN : defined.Average();
+    }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
