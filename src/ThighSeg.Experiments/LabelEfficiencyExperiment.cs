@@ -54,6 +54,7 @@ public sealed class LabelEfficiencyExperiment
 
     private readonly Func<PretrainOptions, IEncoderPretrainer> _pretrainers;
     private readonly Func<FineTuneOptions, ISegmenter> _segmenters;
+    private readonly bool _torchTraining; // a default factory is in use: provenance describes the TorchSharp backend
 
     /// <summary>Creates an experiment with the given settings that trains with ThighSeg's TorchSharp implementations.</summary>
     public LabelEfficiencyExperiment(ExperimentOptions options)
@@ -70,6 +71,7 @@ public sealed class LabelEfficiencyExperiment
         Options = options ?? throw new ArgumentNullException(nameof(options));
         _pretrainers = pretrainers ?? (p => new ContrastivePretrainer(p, options.Device));
         _segmenters = segmenters ?? (f => new UNetSegmenter(f, options.Device));
+        _torchTraining = pretrainers is null || segmenters is null;
     }
 
     /// <summary>The settings.</summary>
@@ -622,17 +624,12 @@ public sealed class LabelEfficiencyExperiment
 
     private JsonObject Provenance(Study study, IReadOnlyList<RunResult> runs, IReadOnlyList<StudyRun> missing, JsonObject timings, IReadOnlyList<string> warnings, double seconds)
     {
-        var backend = TorchBackend.Describe(Options.Device);
-        return new JsonObject
+        var provenance = new JsonObject
         {
-            ["thighseg"] = backend.ThighSegVersion,
-            ["torchsharp"] = backend.TorchSharpVersion,
-            ["libtorch"] = backend.LibTorchVersion,
+            ["thighseg"] = typeof(LabelEfficiencyExperiment).Assembly.GetName().Version?.ToString(),
             ["dotnet"] = Environment.Version.ToString(),
             ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             ["processors"] = Environment.ProcessorCount,
-            ["device"] = backend.Device,
-            ["threads"] = backend.Threads,
             ["date_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
             ["labels"] = study.Dataset.Labels.ToJson(),
             ["settings"] = SettingsJson(study.Dataset),
@@ -651,6 +648,21 @@ public sealed class LabelEfficiencyExperiment
             ["warnings"] = new JsonArray([.. warnings.Select(w => (JsonNode)w)]),
             ["seconds_this_invocation"] = seconds,
         };
+        if (_torchTraining)
+        {
+            var backend = TorchBackend.Describe(Options.Device);
+            provenance["thighseg"] = backend.ThighSegVersion;
+            provenance["torchsharp"] = backend.TorchSharpVersion;
+            provenance["libtorch"] = backend.LibTorchVersion;
+            provenance["device"] = backend.Device;
+            provenance["threads"] = backend.Threads;
+        }
+        else
+        {
+            // Both trainers came from the caller: no native backend is loaded just to describe it.
+            provenance["trainers"] = "IEncoderPretrainer and ISegmenter supplied by the caller";
+        }
+        return provenance;
     }
 
     /// <summary>One opened study: its data, folder, splits, plan, run fingerprints, and the subjects prepared so far.</summary>

@@ -100,6 +100,11 @@ public sealed class FakeSeamStudyTests
         Assert.That(pretrainer.Calls, Is.EqualTo(1));
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(4));
         Assert.That(again.Runs.Select(r => r.Reused), Has.All.True);
+
+        // Nothing on this path needed TorchSharp: the seams are real.
+        Assert.That(AppDomain.CurrentDomain.GetAssemblies().Select(x => x.GetName().Name), Has.None.EqualTo("TorchSharp"),
+            "every test of this project uses fakes, so TorchSharp is loaded only if the runner reaches it on its own");
+        Assert.That(JsonNode.Parse(File.ReadAllText(result.Files["provenance"]))!["trainers"], Is.Not.Null);
     }
 
     [Test]
@@ -134,14 +139,14 @@ public sealed class FakeSeamStudyTests
         var segmenter = new FakeSegmenter();
         string output = Path.Combine(_root, "extend");
         var rndOnly = Options(1) with { };
-        new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, preprocessing: rndOnly.Preprocessing), null, _ => segmenter).Run(_dataset, output);
+        new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, preprocessing: rndOnly.Preprocessing), _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output);
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(1));
 
-        new LabelEfficiencyExperiment(new ExperimentOptions([1, 2], [InitMethod.Rnd], repeats: 2, validationCount: 0, preprocessing: rndOnly.Preprocessing), null, _ => segmenter).Run(_dataset, output);
+        new LabelEfficiencyExperiment(new ExperimentOptions([1, 2], [InitMethod.Rnd], repeats: 2, validationCount: 0, preprocessing: rndOnly.Preprocessing), _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output);
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(4), "3 new runs; the finished one is reused");
 
         var ex = Assert.Throws<ExperimentException>(() =>
-            new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, seed: 5, preprocessing: rndOnly.Preprocessing), null, _ => segmenter).Run(_dataset, output));
+            new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, seed: 5, preprocessing: rndOnly.Preprocessing), _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output));
         Assert.That(ex!.Setting, Is.EqualTo("seed"));
         Assert.That(ex.Message, Does.Contain("'seed' (0 there, 5 now)"));
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(4), "refused before any work");
