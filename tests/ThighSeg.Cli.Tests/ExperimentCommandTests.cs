@@ -104,6 +104,7 @@ public sealed class ExperimentCommandTests
     }
 
     [Test]
+    [Category("Slow")] // nine tiny trainings: tens of seconds on a loaded 2-core machine
     public void RunIndex_FineTuneBeforeItsPretraining_FailsNamingThePretraining_ThenRunsCollectAndExtend()
     {
         string outDir = Path.Combine(_dir, "array");
@@ -139,6 +140,7 @@ public sealed class ExperimentCommandTests
     }
 
     [Test]
+    [Category("Slow")] // one tiny training, then a refusal
     public void ChangedTrainingSetting_IsRefused_NamingTheSetting()
     {
         string outDir = Path.Combine(_dir, "refuse");
