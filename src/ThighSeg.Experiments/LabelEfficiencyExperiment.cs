@@ -282,16 +282,45 @@ public sealed class LabelEfficiencyExperiment
         }
     }
 
+    /// <summary>
+    /// Writes the settings record and the splits, each only when its content changes: job-array tasks of one study
+    /// find them already written (by the first task or by <see cref="Prepare"/>) and leave them alone.
+    /// </summary>
     private void WriteSettings(Study study)
     {
         Directory.CreateDirectory(study.Output);
         var record = new JsonObject { ["format_version"] = 2, ["settings"] = SettingsJson(study.Dataset) };
-        AtomicFile.WriteAllText(Path.Combine(study.Output, SettingsFile), record.ToJsonString(JsonOptions));
+        string settingsPath = Path.Combine(study.Output, SettingsFile);
+        string text = record.ToJsonString(JsonOptions);
+        if (!File.Exists(settingsPath) || File.ReadAllText(settingsPath) != text)
+        {
+            AtomicFile.WriteAllText(settingsPath, text);
+        }
         for (int r = 0; r < study.Splits.Count; r++)
         {
-            study.Splits[r].Save(Path.Combine(study.Output, $"splits-r{r}.json"));
+            string path = Path.Combine(study.Output, $"splits-r{r}.json");
+            if (!File.Exists(path) || !SameSplits(ReadSplits(path), study.Splits[r]))
+            {
+                study.Splits[r].Save(path);
+            }
         }
     }
+
+    private static CaseSplits? ReadSplits(string path)
+    {
+        try
+        {
+            return CaseSplits.Load(path);
+        }
+        catch (DatasetException)
+        {
+            return null; // unreadable: written anew
+        }
+    }
+
+    private static bool SameSplits(CaseSplits? a, CaseSplits b) =>
+        a is not null && a.Seed == b.Seed && a.ValidationCount == b.ValidationCount && a.Unlabeled.SequenceEqual(b.Unlabeled) &&
+        a.Validation.SequenceEqual(b.Validation) && a.LabeledOrder.SequenceEqual(b.LabeledOrder) && a.Test.SequenceEqual(b.Test);
 
     /// <summary>Executes one run unless it is complete; true when it did the work.</summary>
     private bool Execute(Study study, StudyRun run, TimeSpan dependencyTimeout, IProgress<ExperimentProgress>? progress, int completed, int total, CancellationToken cancellationToken)

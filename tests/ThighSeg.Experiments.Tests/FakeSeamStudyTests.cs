@@ -121,7 +121,13 @@ public sealed class FakeSeamStudyTests
         Assert.That(ex.Message, Does.Not.Contain("--"));
 
         Assert.That(experiment.RunOne(_dataset, output, 1), Is.True);
+        // Later tasks of the same study leave the shared settings record and splits alone (concurrent tasks never race on them).
+        string settings = Path.Combine(output, LabelEfficiencyExperiment.SettingsFile);
+        string splits = Path.Combine(output, "splits-r0.json");
+        var written = (File.GetLastWriteTimeUtc(settings), File.GetLastWriteTimeUtc(splits));
+        Thread.Sleep(20);
         var partial = experiment.Collect(_dataset, output);
+        Assert.That((File.GetLastWriteTimeUtc(settings), File.GetLastWriteTimeUtc(splits)), Is.EqualTo(written));
         Assert.That(partial.Missing.Select(m => m.Index), Is.EqualTo(new[] { 0, 2 }));
         Assert.That(partial.Runs.Select(r => r.Key.Method), Is.EqualTo(new[] { InitMethod.Rnd }));
 
