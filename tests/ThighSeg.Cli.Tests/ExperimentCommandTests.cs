@@ -172,6 +172,15 @@ public sealed class ExperimentCommandTests
     }
 
     [Test]
+    public void MissingCuda_IsMappedToTheDeviceFlag()
+    {
+        Assume.That(ThighSeg.Torch.TorchBackend.IsCudaAvailable, Is.False, "this machine has CUDA");
+        var r = Run("pretrain", "--data", _manifest, "--out", Path.Combine(_dir, "cuda"), "--device", "cuda", "--epochs", "1");
+        Assert.That(r.Code, Is.EqualTo(1), r.Err);
+        Assert.That(r.Err, Does.Contain("no CUDA device").And.Contain("--device cpu"));
+    }
+
+    [Test]
     public void Experiment_SizeLargerThanTrainingSplit_IsAClearError()
     {
         var r = Experiment(Path.Combine(_dir, "too-big"), "--sizes", "5");
