@@ -7,104 +7,104 @@ namespace ThighSeg.Experiments;
 
 /// <summary>
 /// Settings of a label-efficiency experiment: which initialisations to compare, at which labelled-set sizes, how often,
-/// and the training budgets. Immutable; validated at construction.
+/// and the training budgets. An immutable init-only record: every value is validated when set (the message names the
+/// property and the value), so <c>with</c> works everywhere.
 /// </summary>
 public sealed record ExperimentOptions
 {
-    /// <summary>Creates validated options.</summary>
-    /// <param name="sizes">Labelled-set sizes S (distinct, at least 1).</param>
-    /// <param name="methods">Initialisations to compare (distinct).</param>
-    /// <param name="repeats">Different seeded draws of the labelled subjects per size (1..100).</param>
-    /// <param name="pretrain">Pretraining settings; its method is overridden per pretrained initialisation.</param>
-    /// <param name="fineTune">Fine-tuning settings (its validation fraction is ignored: validation subjects come from the splits).</param>
-    /// <param name="preprocessing">Preprocessing between file and network space.</param>
-    /// <param name="validationCount">Validation subjects held out of <c>train</c> for model selection (0 for none).</param>
-    /// <param name="seed">Seed of splits, draws, initialisation and augmentation.</param>
-    /// <param name="device">Compute device.</param>
-    /// <param name="flipTta">Flip test-time augmentation when predicting test subjects.</param>
-    /// <param name="keepLargestComponent">Largest-component clean-up of predictions.</param>
-    /// <param name="pretrainedEncoders">Existing pretrained encoder folders to reuse instead of pretraining, per method.</param>
-    public ExperimentOptions(
-        IEnumerable<int> sizes,
-        IEnumerable<InitMethod> methods,
-        int repeats = 1,
-        PretrainOptions? pretrain = null,
-        FineTuneOptions? fineTune = null,
-        PreprocessingOptions? preprocessing = null,
-        int validationCount = 1,
-        int seed = 0,
-        ComputeDevice device = ComputeDevice.Auto,
-        bool flipTta = false,
-        bool keepLargestComponent = false,
-        IReadOnlyDictionary<InitMethod, string>? pretrainedEncoders = null)
+    /// <summary>Labelled-set sizes S, ascending (distinct, at least 1). Default 1, 2, 5, 10, 20, 30, 40.</summary>
+    /// <exception cref="ArgumentException">Empty, a size below 1, or a repeated size.</exception>
+    public IReadOnlyList<int> Sizes
     {
-        var s = (sizes ?? throw new ArgumentNullException(nameof(sizes))).ToArray();
-        if (s.Length == 0 || s.Any(v => v < 1) || s.Distinct().Count() != s.Length)
+        get;
+        init
         {
-            throw new ArgumentException($"Sizes must be distinct positive integers, got [{string.Join(", ", s)}].", nameof(sizes));
+            var s = (value ?? throw new ArgumentNullException(nameof(Sizes))).ToArray();
+            if (s.Length == 0 || s.Any(v => v < 1) || s.Distinct().Count() != s.Length)
+            {
+                throw new ArgumentException($"{nameof(Sizes)} must be distinct positive integers, got [{string.Join(", ", s)}].", nameof(Sizes));
+            }
+            field = Array.AsReadOnly(s.Order().ToArray());
         }
-        var m = (methods ?? throw new ArgumentNullException(nameof(methods))).ToArray();
-        if (m.Length == 0 || m.Distinct().Count() != m.Length || m.Any(v => !Enum.IsDefined(v)))
+    } = Array.AsReadOnly(new[] { 1, 2, 5, 10, 20, 30, 40 });
+
+    /// <summary>Initialisations compared (distinct), in report order. Default rnd, pcl.</summary>
+    /// <exception cref="ArgumentException">Empty, a repeated or an unknown method.</exception>
+    public IReadOnlyList<InitMethod> Methods
+    {
+        get;
+        init
         {
-            throw new ArgumentException($"Methods must be a non-empty list of distinct methods, got [{string.Join(", ", m)}].", nameof(methods));
+            var m = (value ?? throw new ArgumentNullException(nameof(Methods))).ToArray();
+            if (m.Length == 0 || m.Distinct().Count() != m.Length || m.Any(v => !Enum.IsDefined(v)))
+            {
+                throw new ArgumentException($"{nameof(Methods)} must be a non-empty list of distinct methods, got [{string.Join(", ", m)}].", nameof(Methods));
+            }
+            field = Array.AsReadOnly(m);
         }
-        if (repeats is < 1 or > 100)
+    } = Array.AsReadOnly(new[] { InitMethod.Rnd, InitMethod.Pcl });
+
+    /// <summary>Different seeded draws of the labelled subjects per size, in [1, 100]. Default 1.</summary>
+    public int Repeats
+    {
+        get;
+        init => field = value is >= 1 and <= 100 ? value : throw new ArgumentOutOfRangeException(nameof(Repeats), value, $"{nameof(Repeats)} must be in [1, 100].");
+    } = 1;
+
+    /// <summary>Pretraining settings; the method is set per pretrained initialisation.</summary>
+    public PretrainOptions Pretrain { get; init => field = value ?? throw new ArgumentNullException(nameof(Pretrain)); } = new();
+
+    /// <summary>Fine-tuning settings (its validation fraction is ignored: validation subjects come from the splits; the seed is set per run).</summary>
+    public FineTuneOptions FineTune { get; init => field = value ?? throw new ArgumentNullException(nameof(FineTune)); } = new();
+
+    /// <summary>Preprocessing between file and network space (validated when set).</summary>
+    public PreprocessingOptions Preprocessing
+    {
+        get;
+        init
         {
-            throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "Repeats must be in [1, 100].");
+            ArgumentNullException.ThrowIfNull(value, nameof(Preprocessing));
+            value.Validate();
+            field = value;
         }
-        if (validationCount is < 0 or > 1000)
+    } = PreprocessingOptions.Default;
+
+    /// <summary>Validation subjects held out of <c>train</c> for model selection, in [0, 1000] (0 for none). Default 1.</summary>
+    public int ValidationCount
+    {
+        get;
+        init => field = value is >= 0 and <= 1000 ? value : throw new ArgumentOutOfRangeException(nameof(ValidationCount), value, $"{nameof(ValidationCount)} must be in [0, 1000].");
+    } = 1;
+
+    /// <summary>Seed of splits, draws, initialisation and augmentation.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Compute device of the default trainers and of prediction.</summary>
+    public ComputeDevice Device
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Device), value, "Unknown device.");
+    } = ComputeDevice.Auto;
+
+    /// <summary>Flip test-time augmentation when predicting test subjects.</summary>
+    public bool FlipTta { get; init; }
+
+    /// <summary>Largest-component clean-up of predictions.</summary>
+    public bool KeepLargestComponent { get; init; }
+
+    /// <summary>Existing pretrained encoder folders to reuse instead of pretraining, per method (stored as absolute paths).</summary>
+    /// <exception cref="ArgumentException"><see cref="InitMethod.Rnd"/> given an encoder, or an empty path.</exception>
+    public IReadOnlyDictionary<InitMethod, string> PretrainedEncoders
+    {
+        get;
+        init
         {
-            throw new ArgumentOutOfRangeException(nameof(validationCount), validationCount, "Validation count must be in [0, 1000].");
+            ArgumentNullException.ThrowIfNull(value, nameof(PretrainedEncoders));
+            if (value.Any(kv => kv.Key == InitMethod.Rnd || !Enum.IsDefined(kv.Key) || string.IsNullOrWhiteSpace(kv.Value)))
+            {
+                throw new ArgumentException($"{nameof(PretrainedEncoders)} takes pcl, gcl or simclr with a folder each, got [{string.Join(", ", value.Select(kv => $"{kv.Key}={kv.Value}"))}].", nameof(PretrainedEncoders));
+            }
+            field = new ReadOnlyDictionary<InitMethod, string>(value.ToDictionary(kv => kv.Key, kv => Path.GetFullPath(kv.Value)));
         }
-        Sizes = Array.AsReadOnly(s.Order().ToArray());
-        Methods = Array.AsReadOnly(m);
-        Repeats = repeats;
-        Pretrain = pretrain ?? new PretrainOptions();
-        FineTune = fineTune ?? new FineTuneOptions();
-        Preprocessing = preprocessing ?? PreprocessingOptions.Default;
-        Preprocessing.Validate();
-        ValidationCount = validationCount;
-        Seed = seed;
-        Device = device;
-        FlipTta = flipTta;
-        KeepLargestComponent = keepLargestComponent;
-        PretrainedEncoders = new ReadOnlyDictionary<InitMethod, string>(
-            (pretrainedEncoders ?? new Dictionary<InitMethod, string>()).ToDictionary(kv => kv.Key, kv => Path.GetFullPath(kv.Value)));
-    }
-
-    /// <summary>Labelled-set sizes, ascending.</summary>
-    public IReadOnlyList<int> Sizes { get; }
-
-    /// <summary>Initialisations compared.</summary>
-    public IReadOnlyList<InitMethod> Methods { get; }
-
-    /// <summary>Seeded draws per size.</summary>
-    public int Repeats { get; }
-
-    /// <summary>Pretraining settings (the method is set per initialisation).</summary>
-    public PretrainOptions Pretrain { get; }
-
-    /// <summary>Fine-tuning settings.</summary>
-    public FineTuneOptions FineTune { get; }
-
-    /// <summary>Preprocessing.</summary>
-    public PreprocessingOptions Preprocessing { get; }
-
-    /// <summary>Validation subjects held out of <c>train</c>.</summary>
-    public int ValidationCount { get; }
-
-    /// <summary>The experiment seed.</summary>
-    public int Seed { get; }
-
-    /// <summary>Compute device.</summary>
-    public ComputeDevice Device { get; }
-
-    /// <summary>Flip test-time augmentation.</summary>
-    public bool FlipTta { get; }
-
-    /// <summary>Largest-component clean-up.</summary>
-    public bool KeepLargestComponent { get; }
-
-    /// <summary>Pretrained encoders to reuse, per method (absolute paths).</summary>
-    public IReadOnlyDictionary<InitMethod, string> PretrainedEncoders { get; }
+    } = new ReadOnlyDictionary<InitMethod, string>(new Dictionary<InitMethod, string>());
 }

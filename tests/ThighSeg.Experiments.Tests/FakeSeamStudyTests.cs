@@ -49,12 +49,14 @@ public sealed class FakeSeamStudyTests
         }
     }
 
-    private static ExperimentOptions Options(params int[] sizes) => new(
-        sizes,
-        [InitMethod.Rnd, InitMethod.Pcl],
-        validationCount: 0,
-        preprocessing: new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 },
-        device: Torch.ComputeDevice.Cpu);
+    private static ExperimentOptions Options(params int[] sizes) => new()
+    {
+        Sizes = sizes,
+        Methods = [InitMethod.Rnd, InitMethod.Pcl],
+        ValidationCount = 0,
+        Preprocessing = new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 },
+        Device = Torch.ComputeDevice.Cpu,
+    };
 
     [Test]
     public void Study_RunsThroughTheSeams_WritingRecordsMetricsAndReports()
@@ -108,6 +110,21 @@ public sealed class FakeSeamStudyTests
     }
 
     [Test]
+    public void Options_AreValidatedPerValue_NamingTheProperty()
+    {
+        var sizes = Assert.Throws<ArgumentException>(() => _ = Options(1) with { Sizes = [2, 2] });
+        Assert.That(sizes!.ParamName, Is.EqualTo(nameof(ExperimentOptions.Sizes)));
+        Assert.That(sizes.Message, Does.Contain("[2, 2]"));
+        var repeats = Assert.Throws<ArgumentOutOfRangeException>(() => _ = Options(1) with { Repeats = 0 });
+        Assert.That(repeats!.ParamName, Is.EqualTo(nameof(ExperimentOptions.Repeats)));
+        Assert.Throws<ArgumentException>(() => _ = Options(1) with { PretrainedEncoders = new Dictionary<InitMethod, string> { [InitMethod.Rnd] = "x" } });
+        var changed = Options(1, 2) with { Seed = 3 };
+        Assert.That(changed.Seed, Is.EqualTo(3));
+        Assert.That(changed.Sizes, Is.EqualTo(new[] { 1, 2 }), "with keeps every other value");
+        Assert.That(changed.Preprocessing.TargetSize, Is.EqualTo(32));
+    }
+
+    [Test]
     public void RunOne_WaitsForThePretraining_AndCollectNamesMissingRuns()
     {
         var pretrainer = new FakePretrainer();
@@ -144,15 +161,15 @@ public sealed class FakeSeamStudyTests
     {
         var segmenter = new FakeSegmenter();
         string output = Path.Combine(_root, "extend");
-        var rndOnly = Options(1) with { };
-        new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, preprocessing: rndOnly.Preprocessing), _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output);
+        var rndOnly = Options(1) with { Methods = [InitMethod.Rnd] };
+        new LabelEfficiencyExperiment(rndOnly, _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output);
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(1));
 
-        new LabelEfficiencyExperiment(new ExperimentOptions([1, 2], [InitMethod.Rnd], repeats: 2, validationCount: 0, preprocessing: rndOnly.Preprocessing), _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output);
+        new LabelEfficiencyExperiment(rndOnly with { Sizes = [1, 2], Repeats = 2 }, _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output);
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(4), "3 new runs; the finished one is reused");
 
         var ex = Assert.Throws<ExperimentException>(() =>
-            new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, seed: 5, preprocessing: rndOnly.Preprocessing), _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output));
+            new LabelEfficiencyExperiment(rndOnly with { Seed = 5 }, _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output));
         Assert.That(ex!.Setting, Is.EqualTo("seed"));
         Assert.That(ex.Message, Does.Contain("'seed' (0 there, 5 now)"));
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(4), "refused before any work");

@@ -45,19 +45,21 @@ internal sealed class ExperimentFlags
         var fineTuneOptions = Finetune.Bind(parse, Network);
         var preprocessing = Network.Preprocessing(parse);
         int validationCount = Finetune.ValidationCount(parse);
-        return Flag.Bind(Repeats, repeatCount, "repeats", () => new ExperimentOptions(
-            ExperimentCommand.ParseSizes(parse.GetValue(Sizes)!),
-            ExperimentCommand.ParseMethods(parse.GetValue(Methods)!),
-            repeatCount,
-            pretrainOptions,
-            fineTuneOptions,
-            preprocessing,
-            validationCount,
-            Network.SeedValue(parse),
-            Network.DeviceValue(parse),
-            parse.GetValue(Tta),
-            parse.GetValue(Largest),
-            ExperimentCommand.ParsePretrained(parse.GetValue(Pretrained))));
+        var options = new ExperimentOptions
+        {
+            Sizes = ExperimentCommand.ParseSizes(parse.GetValue(Sizes)!),
+            Methods = ExperimentCommand.ParseMethods(parse.GetValue(Methods)!),
+            Pretrain = pretrainOptions,
+            FineTune = fineTuneOptions,
+            Preprocessing = preprocessing,
+            ValidationCount = validationCount,
+            Seed = Network.SeedValue(parse),
+            Device = Network.DeviceValue(parse),
+            FlipTta = parse.GetValue(Tta),
+            KeepLargestComponent = parse.GetValue(Largest),
+            PretrainedEncoders = ExperimentCommand.ParsePretrained(parse.GetValue(Pretrained)),
+        };
+        return Flag.Bind(Repeats, repeatCount, nameof(ExperimentOptions.Repeats), () => options with { Repeats = repeatCount });
     }
 
     /// <summary>The dataset named by <see cref="Data"/>.</summary>
