@@ -273,8 +273,14 @@ public sealed class LabelEfficiencyExperiment
             {
                 continue;
             }
+            if (record["settings"] is not JsonObject recorded)
+            {
+                throw new ExperimentException(
+                    $"The output folder '{study.Output}' holds a finished run '{run}' whose completion record has no per-run settings " +
+                    "(written by an older ThighSeg, or damaged), so it cannot be reused or compared: use a new folder, or delete the old one.");
+            }
             var now = RunSettings(study, run);
-            var (setting, before, after) = FirstDifference(record["settings"] as JsonObject, now);
+            var (setting, before, after) = FirstDifference(recorded, now);
             throw new ExperimentException(
                 $"The output folder '{study.Output}' holds a finished run '{run}' made with another value of the setting '{setting}' " +
                 $"({before} there, {after} now). Adding sizes, methods or repeats reuses finished runs; other settings cannot change within one study folder: use a new folder, or delete the old one.")
@@ -560,13 +566,9 @@ public sealed class LabelEfficiencyExperiment
     private static string Fingerprint(JsonObject settings) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(settings.ToJsonString())))[..24].ToLowerInvariant();
 
-    /// <summary>The first setting (dotted path) whose value differs, with both values; <c>the settings record</c> when the old one is unreadable.</summary>
-    private static (string Setting, string Before, string After) FirstDifference(JsonObject? before, JsonObject after)
+    /// <summary>The first setting (dotted path) whose value differs, with both values.</summary>
+    private static (string Setting, string Before, string After) FirstDifference(JsonObject before, JsonObject after)
     {
-        if (before is null)
-        {
-            return ("settings record", "unreadable", "present");
-        }
         var a = new List<KeyValuePair<string, string>>();
         var b = new Dictionary<string, string>(StringComparer.Ordinal);
         Flatten(after, "", (k, v) => a.Add(new(k, v)));

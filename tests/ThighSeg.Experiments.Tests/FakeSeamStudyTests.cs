@@ -173,6 +173,12 @@ public sealed class FakeSeamStudyTests
         Assert.That(ex!.Setting, Is.EqualTo("seed"));
         Assert.That(ex.Message, Does.Contain("'seed' (0 there, 5 now)"));
         Assert.That(segmenter.Encoders, Has.Count.EqualTo(4), "refused before any work");
+
+        // A record without per-run settings (an older ThighSeg's) is refused with that reason, not a bogus setting name.
+        string done = Path.Combine(output, "runs", "rnd-S01-r0", LabelEfficiencyExperiment.DoneFile);
+        File.WriteAllText(done, "{\"fingerprint\": \"0123456789abcdef01234567\"}");
+        var old = Assert.Throws<ExperimentException>(() => new LabelEfficiencyExperiment(rndOnly, _ => new FakePretrainer(), _ => segmenter).Run(_dataset, output));
+        Assert.That(old!.Message, Does.Contain("no per-run settings").And.Contain("rnd S=1 repeat 0"));
     }
 
     private sealed class FakePretrainer : IEncoderPretrainer
