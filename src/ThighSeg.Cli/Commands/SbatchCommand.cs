@@ -167,19 +167,7 @@ internal static class SbatchCommand
     {
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --job-name=thighseg-{step}\n");
-        if (array is not null)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --array={array}\n");
-        }
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={job.Threads}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --mem={job.Mem}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --time={job.Time}\n");
-        if (!string.IsNullOrWhiteSpace(job.Partition))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --partition={job.Partition}\n");
-        }
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={job.LogDir}/{step}-{(array is null ? "%j" : "%A_%a")}.out\n");
+        AppendHeader(sb, $"thighseg-{step}", array, job.Threads, job.Mem, job.Time, job.Partition, $"{job.LogDir}/{step}-{(array is null ? "%j" : "%A_%a")}.out");
         sb.Append("# Written by thighseg sbatch-experiment. Array task ids are run indices of thighseg experiment --list;\n");
         sb.Append("# a finished run is skipped, so resubmit failed or cancelled tasks with: sbatch --array=K,L THIS_SCRIPT\n");
         sb.Append("set -uo pipefail\n");
@@ -202,16 +190,7 @@ internal static class SbatchCommand
     {
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");
-        sb.Append("#SBATCH --job-name=thighseg-predict\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{tasks - 1}{(throttle is { } p ? "%" + p.ToString(CultureInfo.InvariantCulture) : "")}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={threads}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --mem={mem}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --time={time}\n");
-        if (!string.IsNullOrWhiteSpace(partition))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --partition={partition}\n");
-        }
-        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={logDir}/predict-%A_%a.out\n");
+        AppendHeader(sb, "thighseg-predict", $"0-{tasks - 1}{(throttle is { } p ? "%" + p.ToString(CultureInfo.InvariantCulture) : "")}", threads, mem, time, partition, $"{logDir}/predict-%A_%a.out");
         sb.Append("# Written by thighseg sbatch-predict. Each task predicts shard SLURM_ARRAY_TASK_ID of THIGHSEG_SHARD_COUNT;\n");
         sb.Append("# finished cases are skipped, so resubmit cancelled or failed tasks with: sbatch --array=K,L THIS_SCRIPT\n");
         sb.Append("# Exit code 11..110: that many cases failed (see OUT/failures.csv); the last task to finish builds the cohort tables.\n");
@@ -225,6 +204,24 @@ internal static class SbatchCommand
         }
         sb.Append('\n');
         return sb.ToString();
+    }
+
+    /// <summary>The <c>#SBATCH</c> lines every script of this verb starts with (after <c>#!/bin/bash</c>).</summary>
+    private static void AppendHeader(StringBuilder sb, string jobName, string? array, int threads, string mem, string time, string? partition, string output)
+    {
+        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --job-name={jobName}\n");
+        if (array is not null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --array={array}\n");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={threads}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --mem={mem}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --time={time}\n");
+        if (!string.IsNullOrWhiteSpace(partition))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --partition={partition}\n");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"#SBATCH --output={output}\n");
     }
 
     /// <summary>A word for bash, single-quoted.</summary>
