@@ -10,7 +10,7 @@ using ThighSeg.Core.Phantoms;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
 using ThighSeg.Torch;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 bool quick = args.Contains("--quick") || Environment.GetEnvironmentVariable("THIGHSEG_SAMPLE_QUICK") == "1";
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -42,16 +42,18 @@ var dataset = Dataset.Open(manifestPath, new VolumeFormatsSource());
 
 // 2. The experiment: random initialisation vs PCL, at each labelled-set size.
 var network = new UNetOptions(baseFilters: quick ? 4 : 8, depth: 3);
-var options = new ExperimentOptions(
-    sizes: quick ? [1] : [1, 3],
-    methods: [InitMethod.Rnd, InitMethod.Pcl],
-    repeats: 1,
-    pretrain: new PretrainOptions { Method = ContrastiveMethod.Pcl, Network = network, EmbeddingDim = 32, Schedule = new TrainingSchedule { Epochs = quick ? 1 : 5, StepsPerEpoch = quick ? 2 : 10, BatchSize = quick ? 4 : 16, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
-    fineTune: new FineTuneOptions { Network = network, Augmentation = new AugmentationOptions(elasticProbability: 0), Schedule = new TrainingSchedule { Epochs = quick ? 1 : 40, StepsPerEpoch = quick ? 2 : 10, BatchSize = 8, LearningRate = 1e-2, MinLearningRate = 1e-4, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
-    preprocessing: new PreprocessingOptions { TargetSize = quick ? 32 : 64, TargetSpacingMm = quick ? 6 : 3 },
-    validationCount: quick ? 0 : 1,
-    seed: 1,
-    device: ComputeDevice.Auto);
+var options = new ExperimentOptions
+{
+    Sizes = quick ? [1] : [1, 3],
+    Methods = [InitMethod.Rnd, InitMethod.Pcl],
+    Repeats = 1,
+    Pretrain = new PretrainOptions { Method = ContrastiveMethod.Pcl, Network = network, EmbeddingDim = 32, Schedule = new TrainingSchedule { Epochs = quick ? 1 : 5, StepsPerEpoch = quick ? 2 : 10, BatchSize = quick ? 4 : 16, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
+    FineTune = new FineTuneOptions { Network = network, Augmentation = new AugmentationOptions(elasticProbability: 0), Schedule = new TrainingSchedule { Epochs = quick ? 1 : 40, StepsPerEpoch = quick ? 2 : 10, BatchSize = 8, LearningRate = 1e-2, MinLearningRate = 1e-4, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
+    Preprocessing = new PreprocessingOptions { TargetSize = quick ? 32 : 64, TargetSpacingMm = quick ? 6 : 3 },
+    ValidationCount = quick ? 0 : 1,
+    Seed = 1,
+    Device = ComputeDevice.Auto,
+};
 ExperimentResult result = new LabelEfficiencyExperiment(options).Run(dataset, Path.Combine(work, "experiment"), new StageProgress());
 
 // 3. Results: mean Dice over the test subjects per method and size, and each method against random initialisation.

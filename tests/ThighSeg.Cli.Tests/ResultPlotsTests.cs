@@ -1,7 +1,7 @@
 using ThighSeg.Cli.Reports;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Phantoms;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Tests;
 
@@ -13,7 +13,7 @@ public sealed class ResultPlotsTests
     {
         var names = ThighPhantomGenerator.LabelMap.Values.Where(v => v != 0).Select(v => (v, ThighPhantomGenerator.LabelMap.Name(v))).ToList();
         var methods = new[] { InitMethod.Rnd, InitMethod.Pcl };
-        var options = new ExperimentOptions([1], methods);
+        var options = new ExperimentOptions { Sizes = [1], Methods = methods };
         var summary = (from m in methods
                        from l in names
                        select new ExperimentSummaryRow(m, 1, l.v, l.Item2, "dice", new MetricStatistic(3, 3, 0.5 + (0.03 * l.v) - (m == InitMethod.Rnd ? 0.2 : 0), 0.05))).ToList();

@@ -7,7 +7,7 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Commands;
 
@@ -84,10 +84,12 @@ internal static class DemoCommand
             console.WriteLine($"Reusing the phantom cohort in {cohort}");
         }
         var dataset = Dataset.Open(manifest, new VolumeFormatsSource());
-        var options = new ExperimentOptions(
-            sizes: [1], methods: [InitMethod.Rnd, InitMethod.Pcl], repeats: 1,
-            pretrain: settings.Pretrain, fineTune: settings.FineTune, preprocessing: settings.Preprocessing,
-            validationCount: settings.ValidationCount, seed: settings.Seed, device: device, keepLargestComponent: true);
+        var options = new ExperimentOptions
+        {
+            Sizes = [1], Methods = [InitMethod.Rnd, InitMethod.Pcl], Repeats = 1,
+            Pretrain = settings.Pretrain, FineTune = settings.FineTune, Preprocessing = settings.Preprocessing,
+            ValidationCount = settings.ValidationCount, Seed = settings.Seed, Device = device, KeepLargestComponent = true,
+        };
         var result = ConsoleProgress.Run(console, p => new LabelEfficiencyExperiment(options).Run(dataset, Path.Combine(root, "experiment"), p));
         string plot = Path.Combine(result.OutputDirectory, "dice-per-muscle.png");
         ResultPlots.Write(plot, options, result.Summary);
