@@ -128,7 +128,7 @@ internal static class PredictCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predict: {cases.Count} case(s), shard {s.Shard} ({s.Shard.Select(cases).Count} case(s)), flip TTA {(s.Prediction.FlipTta ? "on" : "off")}, output {cohortOutput.Directory}"));
         var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases,
-            (image, id) => segmenter.Predict(image, s.Prediction, id).Labels, segmenter.Model.Classes, report));
+            new StagedVolumeSegmenter(segmenter, s.Prediction), segmenter.Model.Classes, report));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {summary.Done}, skipped {summary.Skipped} (already done), failed {summary.Failed.Count} of {summary.Total} case(s) in {summary.Elapsed.TotalSeconds:F1} s"));
         foreach (var (caseId, error) in summary.Failed)

@@ -37,8 +37,9 @@ public sealed class SlurmCohortTests
     [Test]
     public void AThreeTaskArray_WithOneTaskCancelledMidwayAndResubmitted_EqualsASingleProcessPrediction()
     {
-        // The cohort: 9 phantoms; shard 1 of 3 gets cases 1, 4 and 7 of the sorted list. Case 4 is first a named pipe, so
-        // task 1 predicts case 1 and then blocks reading case 4 until it is cancelled: the cancel lands mid-task every time.
+        // The cohort: 9 phantoms; shard 1 of 3 gets cases 1, 4 and 7 of the sorted list. Case 4 is made 24 times as long
+        // (the phantom stacked along z), so when task 1 has finished case 1 its network is busy with case 4 for a while:
+        // the cancel lands mid-task, with a case in flight.
         string input = Path.Combine(_dir, "input");
         Directory.CreateDirectory(input);
         foreach (string f in _cohort.ImageFiles)
@@ -48,10 +49,7 @@ public sealed class SlurmCohortTests
         var names = _cohort.ImageFiles.Select(Path.GetFileName).ToList();
         Assert.That(names, Has.Count.EqualTo(9));
         string Case(int i) => CaseId(names[i]!);
-        string blocked = Path.Combine(input, names[4]!);
-        string aside = Path.Combine(_dir, names[4]!);
-        File.Move(blocked, aside);
-        MakeFifo(blocked);
+        _cohort.WriteSlow(4, Path.Combine(input, names[4]!));
 
         string arrayOut = Path.Combine(_dir, "array");
         string script = Path.Combine(_dir, "predict.sbatch");
@@ -72,12 +70,12 @@ public sealed class SlurmCohortTests
             Assert.That(first["0"].State, Is.EqualTo("COMPLETED"), TaskLogs(arrayOut));
             Assert.That(first["2"].State, Is.EqualTo("COMPLETED"), TaskLogs(arrayOut));
             Assert.That(first["1"].State, Is.EqualTo("CANCELLED"), TaskLogs(arrayOut));
-            Assert.That(IsDone(Path.Combine(arrayOut, "cases", Case(4), "record.json")), Is.False, "case 4 was still blocked when task 1 was cancelled");
+            Assert.That(IsDone(Path.Combine(arrayOut, "cases", Case(4), "record.json")), Is.False, "case 4 was in flight when task 1 was cancelled");
             Assert.That(File.Exists(Path.Combine(arrayOut, Case(7) + ".nii.gz")), Is.False, "task 1 never reached case 7");
+            Assert.That(File.Exists(Path.Combine(arrayOut, "cases", Case(4), "failed.json")), Is.False, "the cancel is not a failure");
             Assert.That(File.Exists(Path.Combine(arrayOut, "volumes.csv")), Is.False, "no task may build the cohort tables while shard 1 has cases to do");
 
-            // The real file replaces the pipe; only task 1 is resubmitted, as the script's comment tells users to.
-            File.Move(aside, blocked, overwrite: true);
+            // Only task 1 is resubmitted, as the script's comment tells users to.
             string again = cluster.Submit(script, "--array=1");
             cluster.WaitUntilGone(again, TimeSpan.FromSeconds(90));
             var second = cluster.ArrayTasks(again);
@@ -167,11 +165,5 @@ public sealed class SlurmCohortTests
         var node = JsonNode.Parse(File.ReadAllText(recordPath))!.AsObject();
         node.Remove("utc");
         return node.ToJsonString();
-    }
-
-    private static void MakeFifo(string path)
-    {
-        var (code, output) = ThighSeg.IO.Tests.Dicom.ExternalTool.Run(ThighSeg.IO.Tests.Dicom.ExternalTool.Find("mkfifo") ?? "mkfifo", path);
-        Assert.That(code, Is.Zero, "mkfifo: " + output);
     }
 }

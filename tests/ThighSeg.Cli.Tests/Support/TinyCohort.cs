@@ -1,3 +1,6 @@
+using ThighSeg.Core.Volumes;
+using ThighSeg.IO;
+
 namespace ThighSeg.Cli.Tests.Support;
 
 /// <summary>
@@ -37,5 +40,22 @@ internal sealed class TinyCohort
         Assert.That(f.Code, Is.Zero, f.Err + f.Out);
         string images = Path.Combine(cohort, "images");
         return new TinyCohort(images, model, Directory.EnumerateFiles(images, "*.nii.gz").Order(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>
+    /// Writes image <paramref name="index"/> stacked <paramref name="times"/> times along z to <paramref name="target"/>:
+    /// a case that takes about <paramref name="times"/> times as long to predict, so that a test can stop a job while
+    /// the network is busy with it (the job's records tell when the case before it is done).
+    /// </summary>
+    public void WriteSlow(int index, string target, int times = 24)
+    {
+        var image = VolumeFormats.Default.Read(ImageFiles[index]).Image;
+        var data = new float[image.Data.Length * times];
+        for (int t = 0; t < times; t++)
+        {
+            image.Data.CopyTo(data, t * image.Data.Length);
+        }
+        var shape = new VolumeShape(image.Shape.X, image.Shape.Y, image.Shape.Z * times);
+        VolumeFormats.Default.WriteImage(target, new Volume<float>(shape, image.Affine, data));
     }
 }

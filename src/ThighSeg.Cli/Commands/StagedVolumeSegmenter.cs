@@ -1,0 +1,21 @@
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.Core.Volumes;
+using ThighSeg.IO.Cohort;
+using ThighSeg.Torch.Inference;
+
+namespace ThighSeg.Cli.Commands;
+
+/// <summary>
+/// A <see cref="VolumeSegmenter"/> as the three stages a cohort job overlaps: preprocessing on the reader thread, the
+/// network on the calling thread, restoring to the image's geometry on the writer thread. Gives exactly the labels of
+/// <see cref="VolumeSegmenter.Predict"/>.
+/// </summary>
+internal sealed class StagedVolumeSegmenter(VolumeSegmenter segmenter, VolumePredictionOptions options) : ICaseSegmenter<PreparedSubject, IReadOnlyList<StackPrediction>>
+{
+    public PreparedSubject Prepare(Volume<float> image, string caseId) => segmenter.Prepare(image, caseId);
+
+    public IReadOnlyList<StackPrediction> Segment(PreparedSubject prepared) => segmenter.PredictStacks(prepared, options);
+
+    public Volume<int> Finish(PreparedSubject prepared, IReadOnlyList<StackPrediction> output) => VolumeSegmenter.Restore(prepared, output, options);
+}
