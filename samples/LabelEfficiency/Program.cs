@@ -10,7 +10,7 @@ using ThighSeg.Core.Phantoms;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
 using ThighSeg.Torch;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 bool quick = args.Contains("--quick") || Environment.GetEnvironmentVariable("THIGHSEG_SAMPLE_QUICK") == "1";
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;

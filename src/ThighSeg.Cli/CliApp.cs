@@ -42,6 +42,7 @@ internal static class CliApp
         yield return PacsCommand.Create(output);
         yield return CollectCommand.Create(output);
         yield return SbatchCommand.Create(output);
+        yield return SbatchCommand.CreateExperiment(output);
         yield return ExperimentCommand.Create(output);
         yield return DemoCommand.Create(output);
     }
@@ -77,6 +78,12 @@ internal static class CliApp
         {
             error.WriteLine($"error: {ex.Message}");
             return ExitUsage;
+        }
+        catch (ThighSeg.Torch.DeviceUnavailableException ex)
+        {
+            // The library names the setting (ComputeDevice); the CLI names its flag.
+            error.WriteLine($"error: {ex.Message} (--device selects the device; --device cpu runs without a GPU)");
+            return ExitFailure;
         }
         catch (ThighSegException ex)
         {

@@ -87,7 +87,7 @@ public static class TorchBackend
             ComputeDevice.Cpu => torch.CPU,
             ComputeDevice.Cuda when IsCudaAvailable => torch.CUDA,
             ComputeDevice.Cuda => throw new DeviceUnavailableException(
-                "CUDA was requested but TorchSharp reports no CUDA device. Reference a TorchSharp CUDA backend package and check the NVIDIA driver, or use --device cpu."),
+                "CUDA was requested (ComputeDevice.Cuda) but TorchSharp reports no CUDA device. Reference a TorchSharp CUDA backend package and check the NVIDIA driver, or use ComputeDevice.Cpu."),
             ComputeDevice.Auto => IsCudaAvailable ? torch.CUDA : torch.CPU,
             _ => throw new ArgumentOutOfRangeException(nameof(requested), requested, "Unknown device option."),
         };

@@ -82,8 +82,91 @@ public sealed class ExperimentCommandTests
         string settings = File.ReadAllText(Path.Combine(outDir, "experiment.json"));
         var other = Experiment(outDir, "--sizes", "1", "--seed", "9");
         Assert.That(other.Code, Is.EqualTo(1));
-        Assert.That(other.Err, Does.Contain("other settings"));
+        Assert.That(other.Err, Does.Contain("setting 'seed'").And.Contain("(set by --seed)"));
         Assert.That(File.ReadAllText(Path.Combine(outDir, "experiment.json")), Is.EqualTo(settings));
+    }
+
+    [Test]
+    public void List_PrintsPretrainingsFirst_ThenFineTunesWithTheirDependency()
+    {
+        var r = Experiment(Path.Combine(_dir, "list"), "--sizes", "1,2", "--list");
+        Assert.That(r.Code, Is.Zero, r.Err);
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToArray();
+        Assert.That(lines, Is.EqualTo(new[]
+        {
+            "0 pretrain pcl - - -",
+            "1 finetune rnd 1 0 -",
+            "2 finetune pcl 1 0 0",
+            "3 finetune rnd 2 0 -",
+            "4 finetune pcl 2 0 0",
+        }));
+        Assert.That(Directory.Exists(Path.Combine(_dir, "list")), Is.False, "--list writes nothing");
+    }
+
+    [Test]
+    public void RunIndex_FineTuneBeforeItsPretraining_FailsNamingThePretraining_ThenRunsCollectAndExtend()
+    {
+        string outDir = Path.Combine(_dir, "array");
+        var early = Experiment(outDir, "--sizes", "1", "--run-index", "2");
+        Assert.That(early.Code, Is.EqualTo(1));
+        Assert.That(early.Err, Does.Contain("run 0 (pretrain pcl)").And.Contain("Run 0 must finish first"));
+
+        var partial = Experiment(outDir, "--sizes", "1", "--collect");
+        Assert.That(partial.Code, Is.EqualTo(1), partial.Err);
+        Assert.That(partial.Out, Does.Contain("missing: run 0 (pretrain pcl)").And.Contain("missing: run 2 (finetune pcl S=1 repeat 0)"));
+
+        foreach (string index in new[] { "0", "1", "2" })
+        {
+            var r = Experiment(outDir, "--sizes", "1", "--run-index", index);
+            Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+            Assert.That(r.Out, Does.Contain($"run {index} (").And.Contain(": done"));
+        }
+        var again = Experiment(outDir, "--sizes", "1", "--run-index", "1");
+        Assert.That(again.Out, Does.Contain("already complete, skipped"));
+        string runRecord = File.ReadAllText(Path.Combine(outDir, "runs", "rnd-S01-r0", "done.json"));
+
+        var collected = Experiment(outDir, "--sizes", "1", "--collect");
+        Assert.That(collected.Code, Is.Zero, collected.Err + collected.Out);
+        var metrics = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
+        Assert.That(metrics, Has.Length.EqualTo(1 + (2 * 13)));
+        Assert.That(File.Exists(Path.Combine(outDir, "summary.md")), Is.True);
+
+        // Extending the study with a size and a repeat reuses every finished run (records untouched).
+        var extended = Experiment(outDir, "--sizes", "1,2", "--repeats", "2");
+        Assert.That(extended.Code, Is.Zero, extended.Err + extended.Out);
+        Assert.That(extended.Out, Does.Contain("2 of 8 runs reused"));
+        Assert.That(File.ReadAllText(Path.Combine(outDir, "runs", "rnd-S01-r0", "done.json")), Is.EqualTo(runRecord));
+    }
+
+    [Test]
+    public void ChangedTrainingSetting_IsRefused_NamingTheSetting()
+    {
+        string outDir = Path.Combine(_dir, "refuse");
+        string[] rndOnly = ["experiment", "--data", _manifest, "--out", outDir, "--methods", "rnd", "--sizes", "1", .. Tiny];
+        var first = Run(rndOnly);
+        Assert.That(first.Code, Is.Zero, first.Err);
+        var r = Run([.. rndOnly, "--finetune-lr", "0.02"]);
+        Assert.That(r.Code, Is.EqualTo(1));
+        Assert.That(r.Err, Does.Contain("finetune.Schedule.LearningRate").And.Contain("rnd S=1 repeat 0"));
+    }
+
+    [Test]
+    public void SbatchExperiment_WritesArraysWithDependencyThrottleThreadsLogsAndCollect()
+    {
+        string outDir = Path.Combine(_dir, "sbatch-study");
+        var r = Run([.. new[] { "sbatch-experiment", "--data", _manifest, "--out", outDir, "--methods", "rnd,pcl", "--sizes", "1,2", "--throttle", "2", "--threads", "3", "--thighseg", "thighseg" }, .. Tiny]);
+        Assert.That(r.Code, Is.Zero, r.Err);
+        string dir = Path.Combine(outDir, "slurm");
+        string pretrain = File.ReadAllText(Path.Combine(dir, "pretrain.sbatch"));
+        string finetune = File.ReadAllText(Path.Combine(dir, "finetune.sbatch"));
+        string collect = File.ReadAllText(Path.Combine(dir, "collect.sbatch"));
+        string submit = File.ReadAllText(Path.Combine(dir, "submit.sh"));
+        Assert.That(pretrain, Does.Contain("#SBATCH --array=0-0%2\n").And.Contain("#SBATCH --cpus-per-task=3\n").And.Contain("export OMP_NUM_THREADS=3")
+            .And.Contain($"#SBATCH --output={Path.Combine(outDir, "logs")}/pretrain-%A_%a.out").And.Contain("'--run-index' \"$SLURM_ARRAY_TASK_ID\""));
+        Assert.That(finetune, Does.Contain("#SBATCH --array=1-4%2\n").And.Contain("'--sizes' '1,2'").And.Contain($"'--data' '{_manifest}'"));
+        Assert.That(collect, Does.Contain("'--collect'").And.Not.Contain("#SBATCH --array"));
+        Assert.That(submit, Does.Contain("--dependency=afterok:$pretrain").And.Contain("--dependency=afterany:$finetune"));
+        Assert.That(File.Exists(Path.Combine(outDir, "experiment.json")), Is.True, "the study folder is prepared before submission");
     }
 
     [Test]

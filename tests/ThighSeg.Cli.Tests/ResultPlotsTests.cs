@@ -1,7 +1,7 @@
 using ThighSeg.Cli.Reports;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Phantoms;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Tests;
 

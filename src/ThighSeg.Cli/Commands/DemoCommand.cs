@@ -7,7 +7,7 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Commands;
 

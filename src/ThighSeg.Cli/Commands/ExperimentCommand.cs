@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using ThighSeg.Cli.Options;
 using ThighSeg.Cli.Reports;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Commands;
 
@@ -15,52 +16,122 @@ internal static class ExperimentCommand
 {
     public static Command Create(TextWriter output)
     {
-        var data = new Option<string>("--data", "-i") { Description = "The dataset's manifest.csv (columns subject,image,label,split).", Required = true };
-        var outDir = new Option<string>("--out", "-o") { Description = "Output folder (created; rerunning the same command resumes it).", Required = true };
-        var sizes = new Option<string>("--sizes") { Description = "Labelled-set sizes S, comma-separated.", DefaultValueFactory = _ => "1,2,5,10,20,30,40" };
-        var methods = new Option<string>("--methods") { Description = "Initialisations to compare: rnd, pcl, gcl, simclr (comma-separated).", DefaultValueFactory = _ => "rnd,pcl" };
-        var repeats = new Option<int>("--repeats") { Description = "Different seeded draws of the labelled subjects per size.", DefaultValueFactory = _ => 1 };
-        var pretrained = new Option<string[]>("--pretrained") { Description = "Reuse an existing pretrained encoder instead of pretraining: METHOD=MODEL_DIR (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var network = new NetworkFlags();
-        var pretrain = new PretrainFlags("pretrain-");
-        var finetune = new FinetuneFlags("finetune-");
-        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation when predicting the test subjects." };
-        var largest = new Option<bool>("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
+        var flags = new ExperimentFlags();
+        var list = new Option<bool>("--list") { Description = "List the study's runs (index, kind, method, size, repeat, the pretraining run it needs) and exit; pretrainings come first." };
+        var runIndex = new Option<int?>("--run-index") { Description = "Execute only run N of --list (one job-array task); a finished run is skipped." };
+        var wait = new Option<double>("--wait") { Description = "With --run-index: seconds a fine-tuning waits for the pretraining it needs to finish (0: fail at once, naming that run).", DefaultValueFactory = _ => 0 };
+        var collect = new Option<bool>("--collect") { Description = "Write the reports from the runs that are complete, and name the runs that are missing (exit code 1 when any is)." };
 
-        var cmd = new Command("experiment", "Label-efficiency study: pretrain each self-supervised method once on the unlabeled subjects, fine-tune every method at every labelled-set size, evaluate on the test subjects, and write tables, statistics, a plot and montages.");
-        foreach (var o in new Option[] { data, outDir, sizes, methods, repeats, pretrained, tta, largest }.Concat(pretrain.All).Concat(finetune.All).Concat(network.All))
+        var cmd = new Command("experiment", "Label-efficiency study: pretrain each self-supervised method once on the unlabeled subjects, fine-tune every method at every labelled-set size, evaluate on the test subjects, and write tables, statistics, a plot and montages. --list, --run-index and --collect spread a study over a job array (see sbatch-experiment).");
+        foreach (var o in flags.All.Concat([list, runIndex, wait, collect]))
         {
             cmd.Options.Add(o);
         }
         cmd.SetAction(parse =>
         {
-            int repeatCount = parse.GetValue(repeats);
-            var pretrainOptions = pretrain.Bind(parse, network);
-            var fineTuneOptions = finetune.Bind(parse, network);
-            var preprocessing = network.Preprocessing(parse);
-            int validationCount = finetune.ValidationCount(parse);
-            var options = Flag.Bind(repeats, repeatCount, "repeats", () => new ExperimentOptions(
-                ParseSizes(parse.GetValue(sizes)!),
-                ParseMethods(parse.GetValue(methods)!),
-                repeatCount,
-                pretrainOptions,
-                fineTuneOptions,
-                preprocessing,
-                validationCount,
-                network.SeedValue(parse),
-                network.DeviceValue(parse),
-                parse.GetValue(tta),
-                parse.GetValue(largest),
-                ParsePretrained(parse.GetValue(pretrained))));
-            var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
+            int modes = (parse.GetValue(list) ? 1 : 0) + (parse.GetValue(runIndex) is null ? 0 : 1) + (parse.GetValue(collect) ? 1 : 0);
+            if (modes > 1)
+            {
+                throw new UsageException("--list, --run-index and --collect exclude each other; give one of them.");
+            }
+            double waitSeconds = parse.GetValue(wait);
+            if (!double.IsFinite(waitSeconds) || waitSeconds < 0 || waitSeconds > 7 * 24 * 3600)
+            {
+                throw new UsageException($"--wait {waitSeconds}: expected seconds in [0, 604800].");
+            }
+            var options = flags.Bind(parse);
+            var experiment = new LabelEfficiencyExperiment(options);
+            if (parse.GetValue(list))
+            {
+                WriteList(output, experiment.Plan());
+                return CliApp.ExitOk;
+            }
+            var dataset = flags.OpenData(parse);
+            string outDir = parse.GetValue(flags.Out)!;
             var console = ConsoleProgress.Console(output);
-            var result = ConsoleProgress.Run(console, p => new LabelEfficiencyExperiment(options).Run(dataset, parse.GetValue(outDir)!, p));
-            string plot = Path.Combine(result.OutputDirectory, "efficiency.png");
-            ResultPlots.Write(plot, options, result.Summary);
-            WriteSummary(console, options, result, plot);
-            return CliApp.ExitOk;
+            try
+            {
+                if (parse.GetValue(runIndex) is int index)
+                {
+                    var plan = experiment.Plan();
+                    if (index < 0 || index >= plan.Count)
+                    {
+                        throw new UsageException($"--run-index {index}: the study has {plan.Count} runs (0 to {plan.Count - 1}; see --list).");
+                    }
+                    bool worked = ConsoleProgress.Run(console, p => experiment.RunOne(dataset, outDir, index, TimeSpan.FromSeconds(waitSeconds), p));
+                    console.WriteLine($"run {index} ({plan[index]}): {(worked ? "done" : "already complete, skipped")}");
+                    return CliApp.ExitOk;
+                }
+                if (parse.GetValue(collect))
+                {
+                    var collected = experiment.Collect(dataset, outDir);
+                    string collectedPlot = Path.Combine(collected.OutputDirectory, "efficiency.png");
+                    ResultPlots.Write(collectedPlot, options, collected.Summary);
+                    WriteSummary(console, options, collected, collectedPlot);
+                    if (collected.Missing.Count > 0)
+                    {
+                        foreach (var m in collected.Missing)
+                        {
+                            console.WriteLine($"missing: run {m.Index} ({m})");
+                        }
+                        console.WriteLine($"{collected.Missing.Count} run(s) missing: the reports cover the complete runs only; run the missing ones with --run-index and collect again.");
+                        return CliApp.ExitFailure;
+                    }
+                    return CliApp.ExitOk;
+                }
+                var result = ConsoleProgress.Run(console, p => experiment.Run(dataset, outDir, p));
+                string plot = Path.Combine(result.OutputDirectory, "efficiency.png");
+                ResultPlots.Write(plot, options, result.Summary);
+                WriteSummary(console, options, result, plot);
+                return CliApp.ExitOk;
+            }
+            catch (ExperimentException ex) when (ex.Setting is not null || ex.PendingRun is not null)
+            {
+                throw new ThighSeg.Core.ThighSegException(MapToFlags(ex), ex);
+            }
         });
         return cmd;
+    }
+
+    /// <summary>One line per run: index, kind, method, size, repeat, and the pretraining it needs (<c>-</c> for none).</summary>
+    internal static void WriteList(TextWriter output, IReadOnlyList<StudyRun> plan)
+    {
+        output.WriteLine("# index kind method size repeat after");
+        foreach (var r in plan)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Index} {(r.Kind == StudyRunKind.Pretrain ? "pretrain" : "finetune")} {r.Method.Name()} {(r.Size?.ToString(CultureInfo.InvariantCulture) ?? "-")} {(r.Repeat?.ToString(CultureInfo.InvariantCulture) ?? "-")} {(r.DependsOn?.ToString(CultureInfo.InvariantCulture) ?? "-")}"));
+        }
+    }
+
+    /// <summary>The library's message with the flag that sets the named setting, where there is one.</summary>
+    internal static string MapToFlags(ExperimentException ex)
+    {
+        string? flag = ex.Setting switch
+        {
+            null => null,
+            nameof(ExperimentOptions.Sizes) or "size" => "--sizes",
+            "seed" => "--seed",
+            "validation_count" => "--validation",
+            "flip_tta" => "--tta",
+            "keep_largest_component" => "--largest-component",
+            "encoder" => "--pretrained",
+            var s when s.StartsWith("preprocessing", StringComparison.Ordinal) => "--size/--spacing",
+            var s when s.StartsWith("dataset", StringComparison.Ordinal) => "--data",
+            var s when s.StartsWith("pretrain.", StringComparison.Ordinal) => "a --pretrain-* or network flag",
+            var s when s.StartsWith("finetune.", StringComparison.Ordinal) => "a --finetune-* or network flag",
+            _ => null,
+        };
+        string message = ex.Message;
+        if (flag is not null)
+        {
+            message += $" (set by {flag})";
+        }
+        if (ex.PendingRun is int pending)
+        {
+            message += $" Submit the fine-tunings after the pretrainings (sbatch --dependency=afterok), or give --wait SECONDS; run {pending} is: thighseg experiment ... --run-index {pending}.";
+        }
+        return message;
     }
 
     internal static void WriteSummary(IAnsiConsole console, ExperimentOptions options, ExperimentResult result, string plot)
@@ -139,7 +210,7 @@ internal static class ExperimentCommand
         }
     }
 
-    private static Dictionary<InitMethod, string> ParsePretrained(string[]? values)
+    internal static Dictionary<InitMethod, string> ParsePretrained(string[]? values)
     {
         var result = new Dictionary<InitMethod, string>();
         foreach (var v in values ?? [])

@@ -6,7 +6,7 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 using ThighSeg.Torch.Inference;
 
 namespace ThighSeg.Cli.Options;

@@ -1,5 +1,5 @@
 using ScottPlot;
-using ThighSeg.Torch.Experiments;
+using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Reports;
 

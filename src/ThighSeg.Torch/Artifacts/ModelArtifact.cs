@@ -405,7 +405,7 @@ public static class ModelArtifact
         o[name] ?? throw new ModelFormatException($"Manifest field '{name}' is missing.");
 
     /// <summary>Options serialised for provenance (enums as names).</summary>
-    internal static JsonObject OptionsJson(object options)
+    public static JsonObject OptionsJson(object options)
     {
         var so = new JsonSerializerOptions();
         so.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());

@@ -1,58 +1,9 @@
 using System.Collections.ObjectModel;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Preprocessing;
+using ThighSeg.Torch;
 
-namespace ThighSeg.Torch.Experiments;
-
-/// <summary>How a network is initialised before fine-tuning.</summary>
-public enum InitMethod
-{
-    /// <summary>Random initialisation (no pretraining).</summary>
-    Rnd,
-
-    /// <summary>Positional contrastive pretraining.</summary>
-    Pcl,
-
-    /// <summary>Global contrastive pretraining with partitions.</summary>
-    Gcl,
-
-    /// <summary>SimCLR pretraining.</summary>
-    SimClr,
-}
-
-/// <summary>Names of <see cref="InitMethod"/> as used on the command line and in result files.</summary>
-public static class InitMethods
-{
-    /// <summary>The lower-case name: rnd, pcl, gcl, simclr.</summary>
-    public static string Name(this InitMethod method) => method switch
-    {
-        InitMethod.Rnd => "rnd",
-        InitMethod.Pcl => "pcl",
-        InitMethod.Gcl => "gcl",
-        InitMethod.SimClr => "simclr",
-        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown method."),
-    };
-
-    /// <summary>Parses rnd, pcl, gcl or simclr (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">Any other value.</exception>
-    public static InitMethod Parse(string text) => text?.Trim().ToUpperInvariant() switch
-    {
-        "RND" or "RANDOM" => InitMethod.Rnd,
-        "PCL" => InitMethod.Pcl,
-        "GCL" => InitMethod.Gcl,
-        "SIMCLR" => InitMethod.SimClr,
-        _ => throw new ArgumentException($"Unknown method '{text}'; use rnd, pcl, gcl or simclr.", nameof(text)),
-    };
-
-    /// <summary>The contrastive method that pretrains for <paramref name="method"/>, or null for <see cref="InitMethod.Rnd"/>.</summary>
-    public static ContrastiveMethod? Contrastive(this InitMethod method) => method switch
-    {
-        InitMethod.Pcl => ContrastiveMethod.Pcl,
-        InitMethod.Gcl => ContrastiveMethod.Gcl,
-        InitMethod.SimClr => ContrastiveMethod.SimClr,
-        _ => null,
-    };
-}
+namespace ThighSeg.Experiments;
 
 /// <summary>
 /// Settings of a label-efficiency experiment: which initialisations to compare, at which labelled-set sizes, how often,

@@ -3,9 +3,11 @@ using System.Text;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Imaging;
 using ThighSeg.Core.Metrics;
+using ThighSeg.Core.Tables;
 using ThighSeg.Torch.Inference;
+using ThighSeg.Torch.Artifacts;
 
-namespace ThighSeg.Torch.Experiments;
+namespace ThighSeg.Experiments;
 
 /// <summary>Formats an experiment's results: CSV and Markdown tables, and an overlay montage.</summary>
 /// <remarks>Stateless and thread-safe. Numbers use the invariant culture.</remarks>
@@ -13,56 +15,45 @@ public static class ExperimentReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Per-subject, per-label metrics of every run, with <c>method,size,repeat</c> columns before <see cref="MetricCsv"/>'s.</summary>
+    /// <summary>Per-subject, per-label metrics of every run: <c>method,size,repeat</c>, then <see cref="MetricCsv"/>'s row columns.</summary>
     public static string MetricsCsv(IEnumerable<RunResult> runs)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        var sb = new StringBuilder();
-        bool header = true;
+        var metricNames = new SubjectMetrics("", 0, "", LabelPresence.Neither, 0, 0, 0, 0, 0, 0).Values().Select(v => v.Name).ToList();
+        var csv = new CsvWriter(["method", "size", "repeat", .. MetricCsv.RowKeyColumns, .. metricNames]);
         foreach (var run in runs)
         {
-            var lines = MetricCsv.FormatRows(run.Rows).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            for (int i = 0; i < lines.Length; i++)
+            foreach (var row in run.Rows)
             {
-                string line = lines[i].TrimEnd('\r');
-                if (i == 0)
-                {
-                    if (header)
-                    {
-                        sb.Append("method,size,repeat,").Append(line).Append('\n');
-                        header = false;
-                    }
-                    continue;
-                }
-                sb.Append(CultureInfo.InvariantCulture, $"{run.Key.Method.Name()},{run.Key.Size},{run.Key.Repeat},").Append(line).Append('\n');
+                csv.AddRow([run.Key.Method.Name(), run.Key.Size, run.Key.Repeat, row.Subject, row.Label, row.LabelName, MetricCsv.PresenceName(row.Presence),
+                    .. row.Values().Select(v => (object?)v.Value)]);
             }
         }
-        return sb.ToString();
+        return csv.ToString();
     }
 
     /// <summary>Summary rows as CSV: method, size, label, label_name, metric, n, n_valid, mean, sd.</summary>
     public static string SummaryCsv(IEnumerable<ExperimentSummaryRow> summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        var sb = new StringBuilder("method,size,label,label_name,metric,n,n_valid,mean,sd\n");
+        var csv = new CsvWriter(["method", "size", "label", "label_name", "metric", "n", "n_valid", "mean", "sd"]);
         foreach (var r in summary)
         {
-            sb.Append(CultureInfo.InvariantCulture,
-                $"{r.Method.Name()},{r.Size},{(r.Label?.ToString(Inv) ?? "")},{Csv(r.LabelName)},{r.Metric},{r.Statistic.Subjects},{r.Statistic.Valid},{Num(r.Statistic.Mean)},{Num(r.Statistic.StandardDeviation)}\n");
+            csv.AddRow(r.Method.Name(), r.Size, r.Label, r.LabelName, r.Metric, r.Statistic.Subjects, r.Statistic.Valid, r.Statistic.Mean, r.Statistic.StandardDeviation);
         }
-        return sb.ToString();
+        return csv.ToString();
     }
 
     /// <summary>The comparisons against random initialisation as CSV.</summary>
     public static string ComparisonsCsv(IEnumerable<ExperimentComparison> comparisons)
     {
         ArgumentNullException.ThrowIfNull(comparisons);
-        var sb = new StringBuilder("method,size,subjects,mean_dice,mean_dice_rnd,p_value\n");
+        var csv = new CsvWriter(["method", "size", "subjects", "mean_dice", "mean_dice_rnd", "p_value"]);
         foreach (var c in comparisons)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{c.Method.Name()},{c.Size},{c.Subjects},{Num(c.MeanDice)},{Num(c.MeanDiceRandom)},{Num(c.PValue)}\n");
+            csv.AddRow(c.Method.Name(), c.Size, c.Subjects, c.MeanDice, c.MeanDiceRandom, c.PValue);
         }
-        return sb.ToString();
+        return csv.ToString();
     }
 
     /// <summary>
@@ -126,10 +117,12 @@ public static class ExperimentReport
     }
 
     /// <summary>
-    /// An overlay montage of one test subject at three levels: the image, the reference, then each method's prediction
-    /// at the smallest size (first repeat). Null when no such run has a saved model.
+    /// An overlay montage of one test subject as PNG, drawn by <see cref="PreviewRenderer.Grid"/>: one column per axial
+    /// level (25, 50, 75 % of the labelled extent), rows for the image, the reference, and each method's prediction at
+    /// the smallest size (first repeat), with row and column titles and a legend of the label names and colours.
+    /// Null when no such run has a saved model.
     /// </summary>
-    public static LabelOverlay.RgbImage? Montage(Dataset dataset, string subject, IReadOnlyList<RunResult> runs, ExperimentOptions options)
+    public static byte[]? Montage(Dataset dataset, string subject, IReadOnlyList<RunResult> runs, ExperimentOptions options)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(runs);
@@ -137,47 +130,51 @@ public static class ExperimentReport
         var loaded = dataset.Load(subject);
         double[] levels = [0.25, 0.5, 0.75];
         int scale = Math.Max(1, Math.Min(4, 256 / Math.Max(loaded.Image.Shape.X, loaded.Image.Shape.Y)));
-        var reference = LabelOverlay.Montage(loaded.Image, loaded.Labels, levels, scale);
-        var parts = new List<LabelOverlay.RgbImage> { reference };
+        var cells = new List<IReadOnlyList<LabelOverlay.RgbImage>>();
+        var rowTitles = new List<string>();
+        var shown = new HashSet<int>();
+        IReadOnlyList<LabelOverlay.RgbImage> Row(Core.Volumes.Volume<int>? labels, bool overlay) =>
+            [.. levels.Select(p => Half(LabelOverlay.Montage(loaded.Image, labels, [p], scale), bottom: overlay))];
+
+        rowTitles.Add("image");
+        cells.Add(Row(loaded.Labels, overlay: false));
+        if (loaded.Labels is not null)
+        {
+            rowTitles.Add("reference");
+            cells.Add(Row(loaded.Labels, overlay: true));
+            shown.UnionWith(loaded.Labels.Data.Where(v => v != 0));
+        }
+        int predictions = 0;
         foreach (var method in options.Methods)
         {
             var run = runs.FirstOrDefault(r => r.Key.Method == method && r.Key.Size == options.Sizes[0] && r.Key.Repeat == 0);
-            if (run is null || !File.Exists(Path.Combine(run.ModelDirectory, Artifacts.ModelArtifact.ManifestFile)))
+            if (run is null || !File.Exists(Path.Combine(run.ModelDirectory, ModelArtifact.ManifestFile)))
             {
                 continue;
             }
             using var segmenter = VolumeSegmenter.Load(run.ModelDirectory, options.Device);
             var prediction = segmenter.Predict(loaded.Image, new VolumePredictionOptions(options.FlipTta, options.KeepLargestComponent), subject);
-            parts.Add(BottomRow(LabelOverlay.Montage(loaded.Image, prediction.Labels, levels, scale)));
+            rowTitles.Add(string.Create(CultureInfo.InvariantCulture, $"{method.Name()} S={run.Key.Size}"));
+            cells.Add(Row(prediction.Labels, overlay: true));
+            shown.UnionWith(prediction.Labels.Data.Where(v => v != 0));
+            predictions++;
         }
-        return parts.Count == 1 ? null : StackVertically(parts);
+        if (predictions == 0)
+        {
+            return null;
+        }
+        string[] columns = [.. levels.Select(p => string.Create(CultureInfo.InvariantCulture, $"axial {p * 100:0} %"))];
+        return PreviewRenderer.Grid($"Test subject {subject}: reference and predictions", columns, rowTitles, cells, PreviewRenderer.Legend(dataset.Labels, shown));
     }
 
-    private static LabelOverlay.RgbImage BottomRow(LabelOverlay.RgbImage twoRows)
+    /// <summary>The top (image) or bottom (overlay) half of a one-level <see cref="LabelOverlay.Montage"/>.</summary>
+    private static LabelOverlay.RgbImage Half(LabelOverlay.RgbImage twoRows, bool bottom)
     {
         const int gap = 4;
         int rowHeight = (twoRows.Height - gap) / 2;
-        int start = twoRows.Height - rowHeight;
+        int start = bottom ? twoRows.Height - rowHeight : 0;
         var rgb = twoRows.Rgb.AsSpan(start * twoRows.Width * 3, rowHeight * twoRows.Width * 3).ToArray();
         return new LabelOverlay.RgbImage(twoRows.Width, rowHeight, rgb);
-    }
-
-    private static LabelOverlay.RgbImage StackVertically(IReadOnlyList<LabelOverlay.RgbImage> parts)
-    {
-        const int gap = 4;
-        int width = parts.Max(p => p.Width);
-        int height = parts.Sum(p => p.Height) + (gap * (parts.Count - 1));
-        var rgb = new byte[width * height * 3];
-        int y0 = 0;
-        foreach (var p in parts)
-        {
-            for (int y = 0; y < p.Height; y++)
-            {
-                p.Rgb.AsSpan(y * p.Width * 3, p.Width * 3).CopyTo(rgb.AsSpan(((y0 + y) * width) * 3));
-            }
-            y0 += p.Height + gap;
-        }
-        return new LabelOverlay.RgbImage(width, height, rgb);
     }
 
     private static string MeanSd(MetricStatistic s, string format) =>
@@ -185,5 +182,4 @@ public static class ExperimentReport
 
     private static string Num(double v) => double.IsNaN(v) ? "NaN" : v.ToString("G6", Inv);
 
-    private static string Csv(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? $"\"{s.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : s;
 }

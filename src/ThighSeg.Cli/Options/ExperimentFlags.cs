@@ -1,0 +1,95 @@
+using System.CommandLine;
+using ThighSeg.Cli.Commands;
+using ThighSeg.Core.Data;
+using ThighSeg.Experiments;
+
+namespace ThighSeg.Cli.Options;
+
+/// <summary>
+/// The flags that define a label-efficiency study, shared by <c>experiment</c> and <c>sbatch-experiment</c> so that
+/// the scripts a study's job arrays run accept exactly what the user typed.
+/// </summary>
+internal sealed class ExperimentFlags
+{
+    public Option<string> Data { get; } = new("--data", "-i") { Description = "The dataset's manifest.csv (columns subject,image,label,split).", Required = true };
+
+    public Option<string> Out { get; } = new("--out", "-o") { Description = "Output folder (created; rerunning the same command resumes it; adding sizes, methods or repeats reuses finished runs).", Required = true };
+
+    public Option<string> Sizes { get; } = new("--sizes") { Description = "Labelled-set sizes S, comma-separated.", DefaultValueFactory = _ => "1,2,5,10,20,30,40" };
+
+    public Option<string> Methods { get; } = new("--methods") { Description = "Initialisations to compare: rnd, pcl, gcl, simclr (comma-separated).", DefaultValueFactory = _ => "rnd,pcl" };
+
+    public Option<int> Repeats { get; } = new("--repeats") { Description = "Different seeded draws of the labelled subjects per size.", DefaultValueFactory = _ => 1 };
+
+    public Option<string[]> Pretrained { get; } = new("--pretrained") { Description = "Reuse an existing pretrained encoder instead of pretraining: METHOD=MODEL_DIR (repeatable).", AllowMultipleArgumentsPerToken = true };
+
+    public NetworkFlags Network { get; } = new();
+
+    public PretrainFlags Pretrain { get; } = new("pretrain-");
+
+    public FinetuneFlags Finetune { get; } = new("finetune-");
+
+    public Option<bool> Tta { get; } = new("--tta") { Description = "Flip test-time augmentation when predicting the test subjects." };
+
+    public Option<bool> Largest { get; } = new("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
+
+    /// <summary>Every flag of the study.</summary>
+    public IEnumerable<Option> All => new Option[] { Data, Out, Sizes, Methods, Repeats, Pretrained, Tta, Largest }.Concat(Pretrain.All).Concat(Finetune.All).Concat(Network.All);
+
+    /// <summary>The study's options.</summary>
+    /// <exception cref="UsageException">A value is invalid (the message names the flag).</exception>
+    public ExperimentOptions Bind(ParseResult parse)
+    {
+        int repeatCount = parse.GetValue(Repeats);
+        var pretrainOptions = Pretrain.Bind(parse, Network);
+        var fineTuneOptions = Finetune.Bind(parse, Network);
+        var preprocessing = Network.Preprocessing(parse);
+        int validationCount = Finetune.ValidationCount(parse);
+        return Flag.Bind(Repeats, repeatCount, "repeats", () => new ExperimentOptions(
+            ExperimentCommand.ParseSizes(parse.GetValue(Sizes)!),
+            ExperimentCommand.ParseMethods(parse.GetValue(Methods)!),
+            repeatCount,
+            pretrainOptions,
+            fineTuneOptions,
+            preprocessing,
+            validationCount,
+            Network.SeedValue(parse),
+            Network.DeviceValue(parse),
+            parse.GetValue(Tta),
+            parse.GetValue(Largest),
+            ExperimentCommand.ParsePretrained(parse.GetValue(Pretrained))));
+    }
+
+    /// <summary>The dataset named by <see cref="Data"/>.</summary>
+    public Dataset OpenData(ParseResult parse) => TrainingData.Open(Data.Name, parse.GetValue(Data)!);
+
+    /// <summary>
+    /// The study's flags as the user gave them (defaults left out), paths made absolute, for a script that runs
+    /// <c>thighseg experiment</c> elsewhere.
+    /// </summary>
+    public IReadOnlyList<string> Forward(ParseResult parse)
+    {
+        var args = new List<string>();
+        foreach (var option in All)
+        {
+            if (parse.GetResult(option) is not { Implicit: false } result)
+            {
+                continue;
+            }
+            bool path = option == Data || option == Out;
+            if (option == Pretrained)
+            {
+                foreach (var token in result.Tokens)
+                {
+                    int eq = token.Value.IndexOf('=', StringComparison.Ordinal);
+                    args.Add(option.Name);
+                    args.Add(eq > 0 ? token.Value[..(eq + 1)] + Path.GetFullPath(token.Value[(eq + 1)..]) : token.Value);
+                }
+                continue;
+            }
+            args.Add(option.Name);
+            args.AddRange(result.Tokens.Select(t => path ? Path.GetFullPath(t.Value) : t.Value));
+        }
+        return args;
+    }
+}

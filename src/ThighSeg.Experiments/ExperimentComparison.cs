@@ -1,0 +1,12 @@
+using ThighSeg.Core.Metrics;
+
+namespace ThighSeg.Experiments;
+
+/// <summary>Paired Wilcoxon signed-rank comparison of a pretrained initialisation against random initialisation at one size.</summary>
+/// <param name="Method">The pretrained initialisation.</param>
+/// <param name="Size">Labelled-set size.</param>
+/// <param name="Subjects">Test subjects paired (each subject's mean Dice over labels, averaged over repeats).</param>
+/// <param name="MeanDice">Mean Dice of <paramref name="Method"/>.</param>
+/// <param name="MeanDiceRandom">Mean Dice of random initialisation.</param>
+/// <param name="PValue">Two-sided p-value (NaN when fewer than one non-zero pair).</param>
+public sealed record ExperimentComparison(InitMethod Method, int Size, int Subjects, double MeanDice, double MeanDiceRandom, double PValue);

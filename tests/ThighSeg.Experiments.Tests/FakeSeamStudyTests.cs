@@ -1,0 +1,195 @@
+using System.Text.Json.Nodes;
+using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
+using ThighSeg.Core.Phantoms;
+using ThighSeg.Core.Preprocessing;
+using ThighSeg.IO;
+
+namespace ThighSeg.Experiments.Tests;
+
+/// <summary>
+/// A whole small study run through the <see cref="IEncoderPretrainer"/>/<see cref="ISegmenter"/> seams with fakes
+/// written here (no training): the plan, the completion records, the metrics and the reports.
+/// </summary>
+[TestFixture]
+public sealed class FakeSeamStudyTests
+{
+    private string _root = "";
+    private Dataset _dataset = null!;
+
+    [OneTimeSetUp]
+    public void WriteCohort()
+    {
+        _root = Path.Combine(Path.GetTempPath(), "thighseg-experiments-tests", Guid.NewGuid().ToString("N"));
+        var generator = new ThighPhantomGenerator(new PhantomOptions { MatrixSize = 48, MinSlices = 4, MaxSlices = 5 });
+        var entries = new List<ManifestEntry>();
+        DatasetSplit[] splits = [DatasetSplit.Unlabeled, DatasetSplit.Train, DatasetSplit.Train, DatasetSplit.Test];
+        for (int i = 0; i < splits.Length; i++)
+        {
+            var s = generator.GenerateCohortMember(cohortSeed: 3, index: i);
+            string image = Path.Combine(_root, "images", s.SubjectId + ".nii.gz");
+            string label = Path.Combine(_root, "labels", s.SubjectId + ".nii.gz");
+            Directory.CreateDirectory(Path.GetDirectoryName(image)!);
+            Directory.CreateDirectory(Path.GetDirectoryName(label)!);
+            VolumeFormats.Default.WriteImage(image, s.Image);
+            VolumeFormats.Default.WriteLabels(label, s.Labels, ThighPhantomGenerator.LabelMap.Names);
+            entries.Add(new ManifestEntry(s.SubjectId, image, splits[i] == DatasetSplit.Unlabeled ? null : label, splits[i]));
+        }
+        string manifest = Path.Combine(_root, "manifest.csv");
+        DatasetManifest.Write(manifest, entries);
+        _dataset = Dataset.Open(manifest, new VolumeFormatsSource());
+    }
+
+    [OneTimeTearDown]
+    public void Delete()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private static ExperimentOptions Options(params int[] sizes) => new(
+        sizes,
+        [InitMethod.Rnd, InitMethod.Pcl],
+        validationCount: 0,
+        preprocessing: new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 },
+        device: Torch.ComputeDevice.Cpu);
+
+    [Test]
+    public void Study_RunsThroughTheSeams_WritingRecordsMetricsAndReports()
+    {
+        var pretrainer = new FakePretrainer();
+        var segmenter = new FakeSegmenter();
+        var experiment = new LabelEfficiencyExperiment(Options(1, 2), _ => pretrainer, _ => segmenter);
+        Assert.That(experiment.Plan().Select(r => r.ToString()), Is.EqualTo(new[]
+        {
+            "pretrain pcl", "finetune rnd S=1 repeat 0", "finetune pcl S=1 repeat 0", "finetune rnd S=2 repeat 0", "finetune pcl S=2 repeat 0",
+        }));
+
+        string output = Path.Combine(_root, "study");
+        var result = experiment.Run(_dataset, output);
+
+        Assert.That(pretrainer.Calls, Is.EqualTo(1));
+        Assert.That(segmenter.Encoders, Is.EqualTo(new string?[] { null, Path.Combine(output, "pretrain", "pcl"), null, Path.Combine(output, "pretrain", "pcl") }));
+        Assert.That(segmenter.TrainingSubjects, Is.EqualTo(new[] { 1, 1, 2, 2 }));
+        foreach (var run in experiment.Plan())
+        {
+            var record = JsonNode.Parse(File.ReadAllText(Path.Combine(output, run.Folder, LabelEfficiencyExperiment.DoneFile)))!;
+            Assert.That(record["fingerprint"]!.GetValue<string>(), Has.Length.EqualTo(24), run.ToString());
+        }
+        // The fake predicts label 1 everywhere: the same rows for every run, label 1's Dice in (0, 1), others 0.
+        Assert.That(result.Runs, Has.Count.EqualTo(4));
+        Assert.That(result.Missing, Is.Empty);
+        int perRun = result.Runs[0].Rows.Count;
+        Assert.That(perRun, Is.GreaterThan(1));
+        foreach (var run in result.Runs)
+        {
+            Assert.That(run.Rows, Has.Count.EqualTo(perRun));
+            Assert.That(run.Rows.Single(r => r.Label == 1).Dice, Is.GreaterThan(0).And.LessThan(1));
+            Assert.That(run.Rows.Where(r => r.Label != 1).Select(r => r.Dice), Has.All.EqualTo(0));
+        }
+        var metrics = File.ReadAllLines(result.Files["metrics"]);
+        Assert.That(metrics, Has.Length.EqualTo(1 + (4 * perRun)));
+        Assert.That(result.Comparisons.Select(c => (c.Method, c.Size)), Is.EqualTo(new[] { (InitMethod.Pcl, 1), (InitMethod.Pcl, 2) }));
+        Assert.That(result.Comparisons.Select(c => c.PValue), Has.All.EqualTo(1.0), "identical predictions: no difference");
+        Assert.That(File.ReadAllText(result.Files["summary_md"]), Does.Contain("| 1 |").And.Contain("| 2 |"));
+
+        // A second run reuses everything: no training call.
+        var again = new LabelEfficiencyExperiment(Options(1, 2), _ => pretrainer, _ => segmenter).Run(_dataset, output);
+        Assert.That(pretrainer.Calls, Is.EqualTo(1));
+        Assert.That(segmenter.Encoders, Has.Count.EqualTo(4));
+        Assert.That(again.Runs.Select(r => r.Reused), Has.All.True);
+    }
+
+    [Test]
+    public void RunOne_WaitsForThePretraining_AndCollectNamesMissingRuns()
+    {
+        var pretrainer = new FakePretrainer();
+        var segmenter = new FakeSegmenter();
+        var experiment = new LabelEfficiencyExperiment(Options(1), _ => pretrainer, _ => segmenter);
+        string output = Path.Combine(_root, "array");
+
+        var ex = Assert.Throws<ExperimentException>(() => experiment.RunOne(_dataset, output, 2));
+        Assert.That(ex!.PendingRun, Is.Zero);
+        Assert.That(ex.Message, Does.Contain("run 0 (pretrain pcl)"));
+        Assert.That(ex.Message, Does.Not.Contain("--"));
+
+        Assert.That(experiment.RunOne(_dataset, output, 1), Is.True);
+        var partial = experiment.Collect(_dataset, output);
+        Assert.That(partial.Missing.Select(m => m.Index), Is.EqualTo(new[] { 0, 2 }));
+        Assert.That(partial.Runs.Select(r => r.Key.Method), Is.EqualTo(new[] { InitMethod.Rnd }));
+
+        // A pretraining that finishes while the fine-tuning waits.
+        var background = Task.Run(() => { Thread.Sleep(500); experiment.RunOne(_dataset, output, 0); });
+        Assert.That(experiment.RunOne(_dataset, output, 2, TimeSpan.FromSeconds(60)), Is.True);
+        background.Wait();
+        Assert.That(experiment.RunOne(_dataset, output, 2), Is.False, "complete: skipped");
+        Assert.That(experiment.Collect(_dataset, output).Missing, Is.Empty);
+    }
+
+    [Test]
+    public void ChangedSeed_IsRefusedNamingTheSetting_AddedSizeReusesFinishedRuns()
+    {
+        var segmenter = new FakeSegmenter();
+        string output = Path.Combine(_root, "extend");
+        var rndOnly = Options(1) with { };
+        new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, preprocessing: rndOnly.Preprocessing), null, _ => segmenter).Run(_dataset, output);
+        Assert.That(segmenter.Encoders, Has.Count.EqualTo(1));
+
+        new LabelEfficiencyExperiment(new ExperimentOptions([1, 2], [InitMethod.Rnd], repeats: 2, validationCount: 0, preprocessing: rndOnly.Preprocessing), null, _ => segmenter).Run(_dataset, output);
+        Assert.That(segmenter.Encoders, Has.Count.EqualTo(4), "3 new runs; the finished one is reused");
+
+        var ex = Assert.Throws<ExperimentException>(() =>
+            new LabelEfficiencyExperiment(new ExperimentOptions([1], [InitMethod.Rnd], validationCount: 0, seed: 5, preprocessing: rndOnly.Preprocessing), null, _ => segmenter).Run(_dataset, output));
+        Assert.That(ex!.Setting, Is.EqualTo("seed"));
+        Assert.That(ex.Message, Does.Contain("'seed' (0 there, 5 now)"));
+        Assert.That(segmenter.Encoders, Has.Count.EqualTo(4), "refused before any work");
+    }
+
+    private sealed class FakePretrainer : IEncoderPretrainer
+    {
+        public int Calls { get; private set; }
+
+        public PretrainResult Pretrain(IReadOnlyList<SliceStack> stacks, string outputDirectory, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            Assert.That(stacks, Is.Not.Empty);
+            Calls++;
+            Directory.CreateDirectory(outputDirectory);
+            return new PretrainResult(outputDirectory, 1, 1.0, [1.0], Resumed: false);
+        }
+    }
+
+    private sealed class FakeSegmenter : ISegmenter
+    {
+        public List<string?> Encoders { get; } = [];
+
+        public List<int> TrainingSubjects { get; } = [];
+
+        public FineTuneResult FineTune(IReadOnlyList<SliceStack> labelled, string? pretrainedEncoder = null, LabelMap? classes = null, string? checkpointDirectory = null,
+            IReadOnlyList<SliceStack>? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            Encoders.Add(pretrainedEncoder);
+            var subjects = labelled.Select(s => s.SubjectId).Distinct().ToList();
+            TrainingSubjects.Add(subjects.Count);
+            return new FineTuneResult(new LabelOneModel(classes!), 1, null, subjects, [], [1.0]);
+        }
+    }
+
+    /// <summary>Predicts label 1 in every pixel.</summary>
+    private sealed class LabelOneModel(LabelMap classes) : ISegmentationModel
+    {
+        public LabelMap Classes { get; } = classes;
+
+        public UNetOptions Network { get; } = new(baseFilters: 4, depth: 3);
+
+        public StackPrediction Predict(SliceStack stack, bool withProbabilities = false, bool flipTta = false) =>
+            new(Enumerable.Repeat(1, stack.Image.Length).ToArray(), null);
+
+        public void Save(string directory, JsonObject? preprocessing = null) => Directory.CreateDirectory(directory);
+
+        public void Dispose()
+        {
+        }
+    }
+}
