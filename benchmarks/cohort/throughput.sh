@@ -44,15 +44,16 @@ dotnet build src/ThighSeg.Cli -c Release -m:1 -nodeReuse:false -v q -nologo >/de
 cli=(dotnet "$root/src/ThighSeg.Cli/bin/Release/net10.0/thighseg.dll")
 half=$(( threads > 1 ? threads / 2 : 1 ))
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+phase() { echo "throughput: [t=${SECONDS} s] $*"; }   # t: seconds since the script started
 
-echo "throughput: synthesising $volumes phantom volumes at 160 px in $work/synth"
+phase "synthesising $volumes phantom volumes at 160 px in $work/synth"
 "${cli[@]}" synth --out "$work/synth" --subjects "$volumes" --labeled 1 --test 1 --size 160 --seed 42 >/dev/null
 images="$work/synth/images"
-echo "throughput: a demo-size model, fine-tuned for 2 steps (accuracy is not measured)"
+phase "a demo-size model, fine-tuned for 2 steps (accuracy is not measured)"
 "${cli[@]}" finetune --data "$work/synth/manifest.csv" --labeled 1 --init none --out "$work/model" \
   --epochs 1 --steps-per-epoch 2 --batch 4 --validation 0 --size 64 --spacing 3 --norm instance --device cpu >/dev/null
 
-echo "throughput: single process, $threads threads"
+phase "single process, $threads threads"
 load_before=$(loadavg)
 start=$(date +%s.%N)
 "${cli[@]}" predict --model "$work/model" --input "$images" --out "$work/single" --threads "$threads" --read-ahead 2 --device cpu > "$work/single.log"
@@ -62,7 +63,7 @@ predict_s=$(sed -n 's/^predicted [0-9]*, skipped [0-9]* (already done), failed [
 grep -q "^predicted $volumes, skipped 0 (already done), failed 0 of $volumes case(s)" "$work/single.log" || { echo "single-process run did not predict all $volumes volumes:"; tail "$work/single.log"; exit 1; }
 
 kill_after=$(( volumes / 8 > 1 ? volumes / 8 : 1 ))   # about half of shard 1's cases
-echo "throughput: 4 shards, 2 at a time with $half thread(s) each; shard 1 killed after $kill_after case(s) and rerun"
+phase "4 shards, 2 at a time with $half thread(s) each; shard 1 killed after $kill_after case(s) and rerun"
 run_shard() { "${cli[@]}" predict --model "$work/model" --input "$images" --out "$work/shards" --shard "$1/4" --threads "$half" --read-ahead 2 --device cpu > "$work/shard$1.$2.log" 2>&1; }
 run_shard 0 a & p0=$!
 run_shard 1 a & p1=$!
@@ -87,7 +88,7 @@ run_shard 1 b
 grep -q "skipped" "$work/shard1.b.log"
 "${cli[@]}" collect --out "$work/shards" >/dev/null
 
-echo "throughput: comparing the sharded outputs with the single-process run"
+phase "comparing the sharded outputs with the single-process run"
 same=1
 strip() { grep -v '"utc"' "$1"; }
 if [ -n "$(find "$work/shards" -name '*.tmp' -o -name '.*' -type f)" ]; then echo "temporary files left:"; find "$work/shards" -name '*.tmp'; same=0; fi
@@ -110,6 +111,7 @@ echo "prediction:         ${predict_s} s -> $(rate "$predict_s") volumes/min (mo
 echo "whole command:      ${wall_s} s -> $(rate "$wall_s") volumes/min (process start and model load included)"
 echo "load average:       before $load_before, after $load_after"
 echo "commit:             $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "total time:         ${SECONDS} s"
 if [ "$same" -eq 1 ]; then
   echo "shards == single:   identical ($volumes label maps, per-case tables, volumes.csv, failures.csv, records but timestamps)"
   exit 0
