@@ -222,12 +222,11 @@ internal static class PredictCommand
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predict: {cases.Count} case(s), shard {s.Shard} ({s.Shard.Select(cases).Count} case(s)), flip TTA {(s.Prediction.FlipTta ? "on" : "off")}, output {cohortOutput.Directory}"));
-        Core.Volumes.Volume<int> Segment(Core.Volumes.Volume<float> image, string id)
-        {
-            var labels = segmenter.Predict(image, s.Prediction, id).Labels;
-            return s.Outputs.Sides ? SideLabels.Split(labels, segmenter.Model.Classes, s.Outputs.Scheme).Labels : labels;
-        }
-        var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases, Segment, classes, report));
+        Func<Core.Volumes.Volume<int>, Core.Volumes.Volume<int>>? relabel = s.Outputs.Sides
+            ? labels => SideLabels.Split(labels, segmenter.Model.Classes, s.Outputs.Scheme).Labels
+            : null;
+        var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases,
+            new StagedVolumeSegmenter(segmenter, s.Prediction, relabel), classes, report));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {summary.Done}, skipped {summary.Skipped} (already done), failed {summary.Failed.Count} of {summary.Total} case(s) in {summary.Elapsed.TotalSeconds:F1} s"));
         foreach (var (caseId, error) in summary.Failed)

@@ -17,11 +17,12 @@ namespace ThighSeg.IO.Cohort;
 /// model, are never replaced unless <see cref="CohortJobOptions.Overwrite"/> is set.
 /// </summary>
 /// <remarks>
-/// Three threads overlap the work: a reader checks records and reads the next cases (at most
-/// <see cref="CohortJobOptions.ReadAhead"/> ahead), the calling thread runs <c>segment</c> (so a network's thread-bound
-/// state never leaves it: only voxel arrays cross threads), and a writer writes label maps, tables and records. The
-/// cohort tables are rebuilt at the end when this is the only shard, or when every case of the list has settled (done
-/// or failed), which makes the last shard to finish build them.
+/// Three threads overlap the work: a reader checks records, reads the next cases and runs the segmenter's
+/// <see cref="ICaseSegmenter{TPrepared, TNetworkOutput}.Prepare"/> stage (at most <see cref="CohortJobOptions.ReadAhead"/>
+/// cases ahead), the calling thread runs the network stage (so a network's thread-bound state never leaves it: only
+/// arrays cross threads), and a writer runs the <see cref="ICaseSegmenter{TPrepared, TNetworkOutput}.Finish"/> stage and
+/// writes label maps, tables and records. The cohort tables are rebuilt at the end when this is the only shard, or when
+/// every case of the list has settled (done or failed), which makes the last shard to finish build them.
 /// </remarks>
 public sealed class CohortPredictionJob
 {
@@ -69,7 +70,9 @@ public sealed class CohortPredictionJob
         }
     }
 
-    /// <summary>Runs this shard of <paramref name="cases"/> (the full sorted list, as <see cref="CohortCases"/> gives it).</summary>
+    /// <summary>Runs this shard of <paramref name="cases"/> (the full sorted list, as <see cref="CohortCases"/> gives it)
+    /// with a one-stage segmenter: reading and writing overlap the network, preprocessing does not (see the
+    /// <see cref="Run{TPrepared, TNetworkOutput}"/> overload).</summary>
     /// <param name="cases">Every case of the cohort, sorted by id.</param>
     /// <param name="segment">Segments one image (called on the calling thread only): image and case id to label map in the image's geometry.</param>
     /// <param name="classes">The model's classes (label names are embedded in the label maps).</param>
@@ -79,8 +82,25 @@ public sealed class CohortPredictionJob
     public CohortSummary Run(IReadOnlyList<CohortCase> cases, Func<Volume<float>, string, Volume<int>> segment, LabelMap classes,
         Action<CohortProgress>? progress = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(segment);
+        return Run(cases, new OneStage(segment), classes, progress, cancellation);
+    }
+
+    /// <summary>Runs this shard of <paramref name="cases"/> (the full sorted list, as <see cref="CohortCases"/> gives it)
+    /// with a staged segmenter: reading and <see cref="ICaseSegmenter{TPrepared, TNetworkOutput}.Prepare"/> on the reader
+    /// thread, the network on the calling thread, <see cref="ICaseSegmenter{TPrepared, TNetworkOutput}.Finish"/> and
+    /// writing on the writer thread, so the network never waits for file or preprocessing work.</summary>
+    /// <param name="cases">Every case of the cohort, sorted by id.</param>
+    /// <param name="segmenter">The three stages of one case's segmentation.</param>
+    /// <param name="classes">The model's classes (label names are embedded in the label maps).</param>
+    /// <param name="progress">Called after each case (from the calling or the writer thread, never concurrently), or null.</param>
+    /// <param name="cancellation">Stops after the cases in flight; finished cases stay done.</param>
+    /// <exception cref="CohortException">An output would replace an input.</exception>
+    public CohortSummary Run<TPrepared, TNetworkOutput>(IReadOnlyList<CohortCase> cases, ICaseSegmenter<TPrepared, TNetworkOutput> segmenter, LabelMap classes,
+        Action<CohortProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        ArgumentNullException.ThrowIfNull(segmenter);
         ArgumentNullException.ThrowIfNull(classes);
         CheckNoInputReplaced(cases, null);
         var mine = _options.Shard.Select(cases);
@@ -116,14 +136,14 @@ public sealed class CohortPredictionJob
             End(c, CaseOutcome.Failed, message);
         }
 
-        using var loaded = new BlockingCollection<Work>(_options.ReadAhead);
-        using var predicted = new BlockingCollection<Work>(_options.ReadAhead);
-        var reader = new Thread(() => Read(mine, loaded, cancellation)) { IsBackground = true, Name = "thighseg-cohort-reader" };
+        using var loaded = new BlockingCollection<Work<TPrepared, TNetworkOutput>>(_options.ReadAhead);
+        using var predicted = new BlockingCollection<Work<TPrepared, TNetworkOutput>>(_options.ReadAhead);
+        var reader = new Thread(() => Read(mine, segmenter, loaded, cancellation)) { IsBackground = true, Name = "thighseg-cohort-reader" };
         var writer = new Thread(() =>
         {
             foreach (var w in predicted.GetConsumingEnumerable())
             {
-                string? error = Write(w, classes);
+                string? error = Write(w, segmenter, classes);
                 if (error is null)
                 {
                     End(w.Case, CaseOutcome.Done, null);
@@ -145,7 +165,7 @@ public sealed class CohortPredictionJob
                     Fail(w.Case, w.Error);
                     continue;
                 }
-                if (w.Image is null)
+                if (w.Prepared is null)
                 {
                     End(w.Case, CaseOutcome.Skipped, null);
                     continue;
@@ -156,10 +176,10 @@ public sealed class CohortPredictionJob
                 }
                 try
                 {
-                    var labels = segment(w.Image, w.Case.Id);
+                    var output = segmenter.Segment(w.Prepared.Value);
                     if (!cancellation.IsCancellationRequested)
                     {
-                        predicted.Add(w with { Labels = labels });
+                        predicted.Add(w with { Output = new Box<TNetworkOutput>(output) });
                     }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -183,7 +203,8 @@ public sealed class CohortPredictionJob
         return new CohortSummary(mine.Count, done, skipped, failed.OrderBy(f => f.Item1, StringComparer.Ordinal).ToList(), collect, clock.Elapsed);
     }
 
-    private void Read(IReadOnlyList<CohortCase> mine, BlockingCollection<Work> loaded, CancellationToken cancellation)
+    private void Read<TPrepared, TNetworkOutput>(IReadOnlyList<CohortCase> mine, ICaseSegmenter<TPrepared, TNetworkOutput> segmenter,
+        BlockingCollection<Work<TPrepared, TNetworkOutput>> loaded, CancellationToken cancellation)
     {
         try
         {
@@ -193,22 +214,22 @@ public sealed class CohortPredictionJob
                 {
                     break;
                 }
-                Work work;
+                Work<TPrepared, TNetworkOutput> work;
                 try
                 {
                     var check = _output.Check(c, _options.ModelFingerprint, _options.Settings, _options.Outputs, _options.Tables, _options.Overwrite);
                     work = check.Action switch
                     {
                         _ when check.Action != CaseAction.Skip && _options.Outputs.HasFlag(CohortOutputKinds.DicomSeg) && !CohortCases.IsDicom(c) =>
-                            new Work(c, check, null, null, $"{c.Source} is not a DICOM series: a DICOM-SEG references its source DICOM images, so it can only be written for a DICOM series input; write a NIfTI label map for this case instead"),
-                        CaseAction.Skip => new Work(c, check, null, null, null),
-                        CaseAction.Conflict => new Work(c, check, null, null, $"not replaced: {check.Reason}"),
-                        _ => new Work(c, check, _formats.Read(c.Source, c.ReadOptions).Image, null, null),
+                            new(c, check, null, null, null, $"{c.Source} is not a DICOM series: a DICOM-SEG references its source DICOM images, so it can only be written for a DICOM series input; write a NIfTI label map for this case instead"),
+                        CaseAction.Skip => new(c, check, null, null, null, null),
+                        CaseAction.Conflict => new(c, check, null, null, null, $"not replaced: {check.Reason}"),
+                        _ => Prepare(c, check, _formats.Read(c.Source, c.ReadOptions).Image, segmenter),
                     };
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    work = new Work(c, null, null, null, $"cannot read {c.Source}: {ex.Message}");
+                    work = new(c, null, null, null, null, $"cannot read {c.Source}: {ex.Message}");
                 }
                 loaded.Add(work);
             }
@@ -219,8 +240,30 @@ public sealed class CohortPredictionJob
         }
     }
 
-    private string? Write(Work w, LabelMap classes)
+    private static Work<TPrepared, TNetworkOutput> Prepare<TPrepared, TNetworkOutput>(CohortCase c, CaseCheck check, Volume<float> image,
+        ICaseSegmenter<TPrepared, TNetworkOutput> segmenter)
     {
+        try
+        {
+            return new(c, check, image, new Box<TPrepared>(segmenter.Prepare(image, c.Id)), null, null);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return new(c, check, null, null, null, $"preprocessing failed: {ex.Message}");
+        }
+    }
+
+    private string? Write<TPrepared, TNetworkOutput>(Work<TPrepared, TNetworkOutput> w, ICaseSegmenter<TPrepared, TNetworkOutput> segmenter, LabelMap classes)
+    {
+        Volume<int> labels;
+        try
+        {
+            labels = segmenter.Finish(w.Prepared!.Value, w.Output!.Value);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $"prediction failed: {ex.Message}";
+        }
         try
         {
             string input = w.Check!.InputFingerprint;
@@ -228,12 +271,12 @@ public sealed class CohortPredictionJob
             string id = w.Case.Id;
             // The SEG is encoded before anything is written, so a series it cannot reference fails the case with no output.
             byte[]? seg = _options.Outputs.HasFlag(CohortOutputKinds.DicomSeg)
-                ? DicomSegWriter.Encode(w.Labels!, classes, DicomSourceSeries.Read(w.Case.Source, w.Case.ReadOptions.SeriesInstanceUid), _options.SegOptions).Bytes
+                ? DicomSegWriter.Encode(labels, classes, DicomSourceSeries.Read(w.Case.Source, w.Case.ReadOptions.SeriesInstanceUid), _options.SegOptions).Bytes
                 : null;
             Directory.CreateDirectory(Path.GetDirectoryName(_output.LabelPath(id))!);
             if (_options.Outputs.HasFlag(CohortOutputKinds.Nifti))
             {
-                _formats.WriteLabels(_output.LabelPath(id), w.Labels!, classes.Names);
+                _formats.WriteLabels(_output.LabelPath(id), labels, classes.Names);
             }
             if (seg is not null)
             {
@@ -243,9 +286,9 @@ public sealed class CohortPredictionJob
             {
                 string png = _output.PreviewPath(id);
                 Directory.CreateDirectory(Path.GetDirectoryName(png)!);
-                PreviewRenderer.WriteCasePreview(png, w.Image!, w.Labels!, classes, new PreviewOptions { Title = id });
+                PreviewRenderer.WriteCasePreview(png, w.Image!, labels, classes, new PreviewOptions { Title = id });
             }
-            var tableInput = new CaseTableInput(w.Case.Id, w.Image!, w.Labels!, classes);
+            var tableInput = new CaseTableInput(w.Case.Id, w.Image!, labels, classes);
             foreach (var table in _options.Tables)
             {
                 var csv = new CsvWriter(table.Columns);
@@ -264,5 +307,20 @@ public sealed class CohortPredictionJob
         }
     }
 
-    private sealed record Work(CohortCase Case, CaseCheck? Check, Volume<float>? Image, Volume<int>? Labels, string? Error);
+    /// <summary>One case between the stages: its check, the image as read (for the tables), the prepared input and the
+    /// network's output (boxed, so that null means "not yet" whatever the type arguments), or the error that ended it.</summary>
+    private sealed record Work<TPrepared, TNetworkOutput>(CohortCase Case, CaseCheck? Check, Volume<float>? Image, Box<TPrepared>? Prepared,
+        Box<TNetworkOutput>? Output, string? Error);
+
+    private sealed record Box<T>(T Value);
+
+    /// <summary>A one-stage segmenter as a staged one: everything in <see cref="Segment"/>, on the calling thread.</summary>
+    private sealed class OneStage(Func<Volume<float>, string, Volume<int>> segment) : ICaseSegmenter<(Volume<float> Image, string Id), Volume<int>>
+    {
+        public (Volume<float> Image, string Id) Prepare(Volume<float> image, string caseId) => (image, caseId);
+
+        public Volume<int> Segment((Volume<float> Image, string Id) prepared) => segment(prepared.Image, prepared.Id);
+
+        public Volume<int> Finish((Volume<float> Image, string Id) prepared, Volume<int> output) => output;
+    }
 }

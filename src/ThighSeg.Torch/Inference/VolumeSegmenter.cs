@@ -87,12 +87,49 @@ public sealed class VolumeSegmenter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         options ??= VolumePredictionOptions.Default;
-        var prepared = _preprocessor.Prepare(image, null, subjectId);
+        var prepared = Prepare(image, subjectId);
         var prediction = Model.PredictVolume(prepared, options.WithProbabilities, options.FlipTta);
-        return options.KeepLargestComponent
-            ? prediction with { Labels = LargestComponent.KeepLargest(prediction.Labels, componentsPerLabel: prepared.Stacks.Count) }
-            : prediction;
+        return prediction with { Labels = CleanUp(prediction.Labels, prepared, options) };
     }
+
+    /// <summary>
+    /// Stage 1 of <see cref="Predict"/> in stages (for pipelines that overlap CPU work with the network): canonical
+    /// orientation, thigh split, resampling and normalisation to the model's slice stacks. CPU only, no tensors; safe to
+    /// call from another thread while the network runs.
+    /// </summary>
+    /// <param name="image">The image (any orientation; both thighs or one).</param>
+    /// <param name="subjectId">A name for messages.</param>
+    public PreparedSubject Prepare(Volume<float> image, string subjectId = "input")
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return _preprocessor.Prepare(image, null, subjectId);
+    }
+
+    /// <summary>Stage 2: the network on every stack of <paramref name="prepared"/> (labels only). Call it from one thread:
+    /// the thread that owns the model's tensors.</summary>
+    /// <param name="prepared">The output of <see cref="Prepare"/>.</param>
+    /// <param name="options">Prediction options (<see cref="VolumePredictionOptions.FlipTta"/>; probabilities are not staged).</param>
+    public IReadOnlyList<StackPrediction> PredictStacks(PreparedSubject prepared, VolumePredictionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        options ??= VolumePredictionOptions.Default;
+        return prepared.Stacks.Select(s => Model.Predict(s, withProbabilities: false, options.FlipTta)).ToList();
+    }
+
+    /// <summary>Stage 3: the labels in the image's geometry (thighs merged, mirroring and resampling undone, largest
+    /// component kept when asked); the same labels <see cref="Predict"/> gives. CPU only, no tensors; thread-safe.</summary>
+    /// <param name="prepared">The output of <see cref="Prepare"/>.</param>
+    /// <param name="stacks">The output of <see cref="PredictStacks"/> for it.</param>
+    /// <param name="options">Prediction options (<see cref="VolumePredictionOptions.KeepLargestComponent"/>).</param>
+    public static Volume<int> Restore(PreparedSubject prepared, IReadOnlyList<StackPrediction> stacks, VolumePredictionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(stacks);
+        return CleanUp(Preprocessor.Restore(prepared, stacks.Select(p => p.Labels).ToList()), prepared, options ?? VolumePredictionOptions.Default);
+    }
+
+    private static Volume<int> CleanUp(Volume<int> labels, PreparedSubject prepared, VolumePredictionOptions options) =>
+        options.KeepLargestComponent ? LargestComponent.KeepLargest(labels, componentsPerLabel: prepared.Stacks.Count) : labels;
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();

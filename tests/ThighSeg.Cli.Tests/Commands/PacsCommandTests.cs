@@ -4,6 +4,7 @@ using ThighSeg.IO;
 using ThighSeg.IO.Dicom;
 using ThighSeg.IO.DicomWeb;
 using ThighSeg.IO.Tests.Dicom;
+using ThighSeg.Cli.Tests.Support;
 using ThighSeg.Tests.Support;
 using ThighSeg.Torch.Inference;
 
@@ -41,7 +42,7 @@ public sealed class PacsCommandTests
         Assert.That(f.Code, Is.Zero, f.Err + f.Out);
         string image = Directory.EnumerateFiles(Path.Combine(cohort, "images"), "*.nii.gz").Order(StringComparer.Ordinal).First();
         _series = Path.Combine(_dir, "series");
-        WriteAsDicomSeries(VolumeFormats.Default.Read(image).Image, _series);
+        PhantomDicom.WriteSeries(VolumeFormats.Default.Read(image).Image, _series, SeriesUid, StudyUid);
         _orthanc = OrthancServer.Start();
         _orthanc.Upload(Directory.EnumerateFiles(_series));
     }
@@ -62,40 +63,6 @@ public sealed class PacsCommandTests
         using var e = new StringWriter();
         int code = CliApp.Run(args, o, e);
         return (code, o.ToString(), e.ToString());
-    }
-
-    /// <summary>Writes a volume as a classic MR series in ThighSeg's DICOM convention (voxel (x, y, z) = stored column x, row Y-1-y, slice z).</summary>
-    internal static void WriteAsDicomSeries(Volume<float> image, string folder)
-    {
-        Directory.CreateDirectory(folder);
-        var a = image.Affine;
-        double[] Lps(int col) => [-a[0, col], -a[1, col], a[2, col]];
-        double[] c0 = Lps(0), c1 = Lps(1);
-        double n0 = Math.Sqrt(c0.Sum(v => v * v)), n1 = Math.Sqrt(c1.Sum(v => v * v));
-        double[] orientation = [c0[0] / n0, c0[1] / n0, c0[2] / n0, -c1[0] / n1, -c1[1] / n1, -c1[2] / n1];
-        float max = image.Data.Max(v => Math.Abs(v));
-        double slope = max > 0 ? max / 30000.0 : 1;
-        var s = image.Shape;
-        for (int z = 0; z < s.Z; z++)
-        {
-            var (r, ant, sup) = a.Apply(0, s.Y - 1, z);
-            var pixels = new short[s.X * s.Y];
-            for (int row = 0; row < s.Y; row++)
-            {
-                for (int col = 0; col < s.X; col++)
-                {
-                    pixels[(row * s.X) + col] = (short)Math.Round(image[col, s.Y - 1 - row, z] / slope);
-                }
-            }
-            DicomTestWriter.MrSlice(s.Y, s.X, [-r, -ant, sup], orientation, [n1, n0], pixels, SeriesUid, z + 1, slope)
-                .Text(0x00080018, "UI", $"1.2.826.0.1.3680043.8.498.71{(z + 1).ToString(CultureInfo.InvariantCulture)}")
-                .Text(0x00100010, "PN", "Phantom^Pacs")
-                .Text(0x00100020, "LO", "PACS-1")
-                .Text(0x0020000D, "UI", StudyUid)
-                .Text(0x00200052, "UI", "1.2.826.0.1.3680043.8.498.7003")
-                .Text(0x0008103E, "LO", "phantom thighs")
-                .WriteTo(Path.Combine(folder, $"slice{z:D3}.dcm"));
-        }
     }
 
     private string[] Pacs(params string[] extra) =>

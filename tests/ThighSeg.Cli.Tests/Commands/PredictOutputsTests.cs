@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ThighSeg.Cli.Commands;
+using ThighSeg.Cli.Tests.Support;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Quantification;
 using ThighSeg.IO;
@@ -19,6 +20,8 @@ namespace ThighSeg.Cli.Tests.Commands;
 [TestFixture]
 public sealed class PredictOutputsTests
 {
+    private const string StudyUid = "1.2.826.0.1.3680043.8.498.7001";
+    private const string SeriesUid = "1.2.826.0.1.3680043.8.498.7002";
     private string _dir = null!;
     private string _model = null!;
     private string _series = null!;
@@ -38,7 +41,7 @@ public sealed class PredictOutputsTests
         Assert.That(f.Code, Is.Zero, f.Err + f.Out);
         _nifti = Directory.EnumerateFiles(Path.Combine(cohort, "images"), "*.nii.gz").Order(StringComparer.Ordinal).First();
         _series = Path.Combine(_dir, "inputs", "series");
-        PacsCommandTests.WriteAsDicomSeries(VolumeFormats.Default.Read(_nifti).Image, _series);
+        PhantomDicom.WriteSeries(VolumeFormats.Default.Read(_nifti).Image, _series, SeriesUid, StudyUid);
     }
 
     [OneTimeTearDown]
@@ -145,7 +148,7 @@ public sealed class PredictOutputsTests
     public void Predict_BothOnAMixedCohort_FailsTheNiftiCaseWithAMessage_AndDoesTheDicomCase()
     {
         string input = Path.Combine(_dir, "mixed-" + Guid.NewGuid().ToString("N"));
-        PacsCommandTests.WriteAsDicomSeries(VolumeFormats.Default.Read(_nifti).Image, Path.Combine(input, "dicom"));
+        PhantomDicom.WriteSeries(VolumeFormats.Default.Read(_nifti).Image, Path.Combine(input, "dicom"), SeriesUid, StudyUid);
         File.Copy(_nifti, Path.Combine(input, "plain.nii.gz"));
         string outDir = NewOut();
         var r = Run(Predict(input, outDir, "--output-type", "both"));

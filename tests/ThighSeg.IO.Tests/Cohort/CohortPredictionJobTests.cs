@@ -1,3 +1,4 @@
+using ThighSeg.Core.Volumes;
 using ThighSeg.IO.Cohort;
 using static ThighSeg.IO.Tests.Cohort.CohortFixture;
 
@@ -274,5 +275,56 @@ public sealed class CohortPredictionJobTests
             return Segment(image, id);
         }, Classes);
         Assert.That(threads, Is.EqualTo(new[] { caller, caller }));
+    }
+
+    /// <summary>Records the thread of each stage; the stages together give <see cref="CohortFixture.Segment"/>.</summary>
+    private sealed class ThreadRecordingSegmenter : ICaseSegmenter<Volume<float>, Volume<int>>
+    {
+        public List<int> Prepared { get; } = [];
+
+        public List<int> Segmented { get; } = [];
+
+        public List<int> Finished { get; } = [];
+
+        public Volume<float> Prepare(Volume<float> image, string caseId)
+        {
+            lock (Prepared) { Prepared.Add(Environment.CurrentManagedThreadId); }
+            return image;
+        }
+
+        public Volume<int> Segment(Volume<float> prepared)
+        {
+            Segmented.Add(Environment.CurrentManagedThreadId);
+            return CohortFixture.Segment(prepared, "");
+        }
+
+        public Volume<int> Finish(Volume<float> prepared, Volume<int> output)
+        {
+            lock (Finished) { Finished.Add(Environment.CurrentManagedThreadId); }
+            return output;
+        }
+    }
+
+    [Test]
+    public void AStagedSegmenter_PreparesOnTheReader_RunsTheNetworkOnTheCaller_FinishesOnTheWriter_AndGivesTheSameOutputs()
+    {
+        WriteNifti(In("a.nii.gz"), 1);
+        WriteNifti(In("b.nii.gz"), 2);
+        WriteNifti(In("c.nii.gz"), 3);
+        var cases = CohortCases.Discover(Path.Combine(_dir, "in"), VolumeReadOptions.Default);
+        int caller = Environment.CurrentManagedThreadId;
+        var staged = new ThreadRecordingSegmenter();
+
+        var summary = Job(Out).Run(cases, staged, Classes);
+
+        Assert.That(summary.Done, Is.EqualTo(3));
+        Assert.That(staged.Segmented, Is.EqualTo(new[] { caller, caller, caller }));
+        Assert.That(staged.Prepared, Has.Count.EqualTo(3).And.All.Not.EqualTo(caller), "preprocessing overlaps the network");
+        Assert.That(staged.Finished, Has.Count.EqualTo(3).And.All.Not.EqualTo(caller), "restoring overlaps the network");
+        Assert.That(staged.Prepared.Concat(staged.Finished).Distinct().Count(), Is.EqualTo(2), "one reader and one writer thread");
+        string single = Path.Combine(_dir, "single");
+        Predict(Path.Combine(_dir, "in"), single);
+        bool Result(string f) => !f.EndsWith("record.json", StringComparison.Ordinal);
+        Assert.That(Files(Out, Result), Is.EqualTo(Files(single, Result)));
     }
 }
