@@ -8,7 +8,7 @@ namespace ThighSeg.Cli;
 /// <summary>The <c>thighseg</c> command line: verbs, parsing, exit codes.</summary>
 /// <remarks>
 /// Exit codes: 0 success; 1 a runtime failure the user can act on (bad input file, missing device; the message says what);
-/// 2 bad arguments (unknown verb or option, missing or invalid value); predict: 10 + n when n cases failed (11..110). Each verb lives in its own file under Commands/.
+/// 2 bad arguments (unknown verb or option, missing or invalid value, an output that would replace an input or another run's results); predict: 10 + n when n cases failed (11..110). Each verb lives in its own file under Commands/.
 /// </remarks>
 internal static class CliApp
 {
@@ -75,6 +75,12 @@ internal static class CliApp
         }
         catch (UsageException ex)
         {
+            error.WriteLine($"error: {ex.Message}");
+            return ExitUsage;
+        }
+        catch (OutputConflictException ex)
+        {
+            // An output that would replace an input or another run's results: an argument to change (or --overwrite).
             error.WriteLine($"error: {ex.Message}");
             return ExitUsage;
         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Cli.Reports;
+using ThighSeg.Core;
 using ThighSeg.Core.Tables;
 using ThighSeg.IO;
 using ThighSeg.IO.Cohort;
@@ -102,6 +103,9 @@ internal static class PredictCommand
         {
             throw new UsageException($"--input: no such file or folder: {s.Input}");
         }
+        // An input file or the model folder is never an output (an output folder inside an input folder is fine: the
+        // cohort code excludes it from the cases and checks every case's output path against the inputs).
+        OutputGuard.RefuseInputs(s.Out, "--out", (File.Exists(s.Input) ? s.Input : null, "--input"), (s.Model, "--model"));
         var manifest = ModelArtifact.ReadManifest(s.Model);
         string fingerprint = CohortFingerprint.OfFiles([Path.Combine(s.Model, ModelArtifact.ManifestFile), Path.Combine(s.Model, manifest.WeightsFile)]);
         var cohortOutput = new CohortOutput(s.Out);
