@@ -86,7 +86,7 @@ internal static class CliApp
         }
         catch (ThighSegException ex)
         {
-            error.WriteLine($"error: {ex.Message}");
+            error.WriteLine($"error: {VolumeOptions.WithFlagHints(ex.Message)}");
             return ExitFailure;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

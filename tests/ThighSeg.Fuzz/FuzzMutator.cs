@@ -57,6 +57,7 @@ internal static partial class FuzzMutator
         return (data, string.Join("; ", done));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static (byte[], string) Flip(byte[] data, Random rng)
     {
         if (data.Length == 0)
@@ -74,6 +75,7 @@ internal static partial class FuzzMutator
         return (b, string.Create(CultureInfo.InvariantCulture, $"flip {n} byte(s)"));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static (byte[], string) Truncate(byte[] data, Random rng)
     {
         int len = data.Length == 0 ? 0 : rng.Next(data.Length);
@@ -98,8 +100,10 @@ internal static partial class FuzzMutator
 
     // ---- gzip ------------------------------------------------------------------------------------------------
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static bool IsGzip(byte[] d) => d.Length > 2 && d[0] == 0x1f && d[1] == 0x8b;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static byte[]? Gunzip(byte[] d)
     {
         try
@@ -124,6 +128,7 @@ internal static partial class FuzzMutator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static byte[] Gzip(byte[] d)
     {
         using var ms = new MemoryStream();
@@ -148,12 +153,20 @@ internal static partial class FuzzMutator
             case 1:
                 {
                     byte[] g = Gzip(plain);
+                    if (g.Length < 18)
+                    {
+                        return (g, "gzip of nothing"); // .NET writes no gzip frame at all for empty data
+                    }
                     BinaryPrimitives.WriteUInt32LittleEndian(g.AsSpan(g.Length - 4), (uint)rng.Next());
                     return (g, "gzip with a wrong ISIZE");
                 }
             case 2:
                 {
                     byte[] g = Gzip(plain);
+                    if (g.Length < 18)
+                    {
+                        return (g, "gzip of nothing");
+                    }
                     g[^6] ^= 0x5A;
                     return (g, "gzip with a wrong CRC");
                 }

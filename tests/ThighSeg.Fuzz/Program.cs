@@ -5,11 +5,13 @@ using ThighSeg.Fuzz;
 //   dotnet run --project tests/ThighSeg.Fuzz -c Release -- [--inputs N] [--seed S] [--targets nifti,dicomfile,...]
 //       [--time-cap-s 5] [--memory-cap-mb 1024] [--findings DIR]
 //   dotnet run --project tests/ThighSeg.Fuzz -c Release -- --replay FILE --target T [--series K]
+//   dotnet run --project tests/ThighSeg.Fuzz -c Release -- --mutate-only [--inputs N] [--seed S]   (the mutator alone)
 // Exit code: 0 no findings, 1 findings, 2 bad arguments.
 var options = new FuzzOptions();
 string? replay = null;
 FuzzTarget replayTarget = FuzzTarget.Nifti;
 int series = 0;
+bool mutateOnly = false;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -26,6 +28,7 @@ try
             case "--replay": replay = Next(); break;
             case "--target": replayTarget = Enum.Parse<FuzzTarget>(Next(), ignoreCase: true); break;
             case "--series": series = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--mutate-only": mutateOnly = true; break;
             default: throw new ArgumentException($"unknown argument {args[i]}");
         }
     }
@@ -54,6 +57,17 @@ if (replay is not null)
         $"{replayTarget}: {(completed ? "finished" : "TIMEOUT")} in {elapsed.TotalMilliseconds:F0} ms, allocated {allocated / 1048576.0:F1} MiB"));
     Console.WriteLine(error?.ToString() ?? "accepted");
     return completed && (error is null || FuzzRunner.AllowedException(replayTarget).IsInstanceOfType(error)) ? 0 : 1;
+}
+
+if (mutateOnly)
+{
+    // Makes the inputs without parsing them (a check of the mutator itself).
+    for (long i = 0; i < options.Inputs; i++)
+    {
+        runner.Make(i);
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"made {options.Inputs} inputs"));
+    return 0;
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

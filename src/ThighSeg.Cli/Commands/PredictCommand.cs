@@ -43,9 +43,11 @@ internal static class PredictCommand
         var readAhead = new Option<int>("--read-ahead") { Description = "Cases read ahead while the network runs.", DefaultValueFactory = _ => 2 };
         var volume = VolumeOptions.CreateVolume();
         var series = VolumeOptions.CreateSeries();
+        var maxVoxels = VolumeOptions.CreateMaxVoxels();
+        var maxDecompressed = VolumeOptions.CreateMaxDecompressedMb();
         var device = DeviceOption.Create();
         var cmd = new Command("predict", "Segment a cohort (NIfTI files, DICOM series, a manifest, or a folder tree) with a fine-tuned model as a resumable, shardable job; label maps keep the input's geometry.");
-        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, device })
+        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, maxVoxels, maxDecompressed, device })
         {
             cmd.Options.Add(o);
         }
@@ -58,7 +60,7 @@ internal static class PredictCommand
             var settings = new PredictSettings(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!,
                 new VolumePredictionOptions(FlipTta: !parse.GetValue(noTta), KeepLargestComponent: parse.GetValue(largest)),
                 ShardFrom(parse.GetValue(shard), Environment.GetEnvironmentVariables()), parse.GetValue(overwrite), parse.GetValue(threads),
-                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series));
+                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series, maxVoxels, maxDecompressed));
             return Run(output, settings, DeviceOption.Get(parse, device));
         });
         return cmd;
@@ -150,5 +152,5 @@ internal static class PredictCommand
         error.StartsWith("not replaced:", StringComparison.Ordinal) ? error + " (pass --overwrite to replace it)"
         : error.Contains("VolumeReadOptions.SeriesInstanceUid", StringComparison.Ordinal) ? error + " (pass --series UID)"
         : error.Contains("VolumeReadOptions.VolumeIndex", StringComparison.Ordinal) ? error + " (pass --volume N)"
-        : error;
+        : VolumeOptions.WithFlagHints(error);
 }
