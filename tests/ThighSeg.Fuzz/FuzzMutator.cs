@@ -17,7 +17,7 @@ internal static partial class FuzzMutator
     private const int MaxWorkBytes = 64 << 20;
 
     private static readonly long[] ExtremeIntegers =
-        [0, 1, -1, 2, 3, 7, 8, 255, 256, 1024, 2048, 32767, -32768, 65535, 65536, int.MaxValue, int.MinValue, 1L << 31, 1L << 40, long.MaxValue, long.MinValue];
+        [0, 1, -1, 2, 3, 7, 8, 255, 256, 1024, 2048, 4096, 16384, 32767, -32768, 65535, 65536, int.MaxValue, int.MinValue, 1L << 31, 1L << 40, long.MaxValue, long.MinValue];
 
     private static readonly double[] ExtremeReals =
         [0, -0.0, 1e-45, 4.9e-324, 1e-300, 1e-3, 0.05, 1e3, 1e20, 1e38, 1e200, double.MaxValue, double.NaN, double.PositiveInfinity, double.NegativeInfinity, -1];
