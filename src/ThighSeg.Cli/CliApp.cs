@@ -8,7 +8,7 @@ namespace ThighSeg.Cli;
 /// <summary>The <c>thighseg</c> command line: verbs, parsing, exit codes.</summary>
 /// <remarks>
 /// Exit codes: 0 success; 1 a runtime failure the user can act on (bad input file, missing device; the message says what);
-/// 2 bad arguments (unknown verb or option, missing or invalid value); predict: 10 + n when n cases failed (11..110). Each verb lives in its own file under Commands/.
+/// 2 bad arguments (unknown verb or option, missing or invalid value, an output that would replace an input or another run's results); predict: 10 + n when n cases failed (11..110). Each verb lives in its own file under Commands/.
 /// </remarks>
 internal static class CliApp
 {
@@ -85,9 +85,15 @@ internal static class CliApp
             error.WriteLine($"error: {ex.Message} (--device selects the device; --device cpu runs without a GPU)");
             return ExitFailure;
         }
+        catch (OutputConflictException ex)
+        {
+            // An output that would replace an input or another run's results: an argument to change (or --overwrite).
+            error.WriteLine($"error: {ex.Message}");
+            return ExitUsage;
+        }
         catch (ThighSegException ex)
         {
-            error.WriteLine($"error: {ex.Message}");
+            error.WriteLine($"error: {VolumeOptions.WithFlagHints(ex.Message)}");
             return ExitFailure;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -72,6 +72,41 @@ public static class OutputGuard
         }
     }
 
+    /// <summary>
+    /// Refuses a folder that holds another run's results: one of <paramref name="results"/> (files a finished run
+    /// leaves, e.g. a model's manifest and weights) exists in it but <paramref name="ownRecord"/> (the record a run of
+    /// the same kind keeps to resume, e.g. its checkpoint) does not, so nothing says the results are this run's to
+    /// replace. Allowed when <paramref name="allowOverwrite"/> is true or when the folder does not exist.
+    /// </summary>
+    /// <param name="folder">The output folder.</param>
+    /// <param name="role">What the folder is, for the message.</param>
+    /// <param name="allowOverwrite">The user asked to replace the results.</param>
+    /// <param name="ownRecord">File name (in <paramref name="folder"/>) whose presence marks a run this one resumes.</param>
+    /// <param name="results">File names (in <paramref name="folder"/>) of a finished run's results.</param>
+    /// <param name="hint">What to do instead, appended to the message (e.g. how to allow it).</param>
+    /// <exception cref="OutputConflictException">The folder holds results and no record of a run to resume.</exception>
+    public static void RefuseOtherRunsResults(string folder, string role, bool allowOverwrite, string ownRecord, IReadOnlyList<string> results, string? hint = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ownRecord);
+        ArgumentNullException.ThrowIfNull(results);
+        if (File.Exists(folder))
+        {
+            throw new OutputConflictException($"{role} ({folder}) is a file, not a folder.");
+        }
+        if (allowOverwrite || !Directory.Exists(folder) || File.Exists(Path.Combine(folder, ownRecord)))
+        {
+            return;
+        }
+        string? found = results.FirstOrDefault(r => File.Exists(Path.Combine(folder, r)) || Directory.Exists(Path.Combine(folder, r)));
+        if (found is not null)
+        {
+            throw new OutputConflictException(
+                $"{role} ({folder}) holds {Path.Combine(folder, found)} from another run (there is no {ownRecord} of a run to resume); " +
+                $"refusing to replace results this run did not write.{(hint is null ? "" : " " + hint)}");
+        }
+    }
+
     /// <summary>True for the name of a temporary file <see cref="AtomicFile"/> leaves when a write is killed (<c>.{name}.{guid}.tmp</c>).</summary>
     public static bool IsStaleTemp(string fileName)
     {

@@ -55,8 +55,8 @@ public sealed class OutputSafetyTests
         var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--out", reference);
         Assert.Multiple(() =>
         {
-            Assert.That(code, Is.EqualTo(1), err);
-            Assert.That(err, Does.Contain("--ref").And.Contain("refusing to replace an input"));
+            Assert.That(code, Is.EqualTo(2), err);
+            Assert.That(err, Does.Contain("--out").And.Contain(reference).And.Contain("--ref").And.Contain("refusing to replace an input"));
             Assert.That(File.ReadAllBytes(reference), Is.EqualTo(before));
         });
     }
@@ -71,13 +71,14 @@ public sealed class OutputSafetyTests
         var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", labels);
         Assert.Multiple(() =>
         {
-            Assert.That(code, Is.EqualTo(1), err);
-            Assert.That(err, Does.Contain("--labels"));
+            Assert.That(code, Is.EqualTo(2), err);
+            Assert.That(err, Does.Contain("--out").And.Contain(labels).And.Contain("--labels"));
             Assert.That(File.ReadAllText(labels), Is.EqualTo(json));
         });
         // --summary at it too.
         (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", Path.Combine(_dir, "m.csv"), "--summary", labels);
-        Assert.That(code, Is.EqualTo(1), err);
+        Assert.That(code, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("--summary"));
         Assert.That(File.ReadAllText(labels), Is.EqualTo(json));
     }
 
@@ -117,8 +118,8 @@ public sealed class OutputSafetyTests
         var (code, _, err) = Run("synth", "--out", cohort, "--subjects", "3", "--labeled", "0", "--test", "0", "--size", "32", "--seed", "9");
         Assert.Multiple(() =>
         {
-            Assert.That(code, Is.EqualTo(1), err);
-            Assert.That(err, Does.Contain("not empty"));
+            Assert.That(code, Is.EqualTo(2), err);
+            Assert.That(err, Does.Contain("--out").And.Contain(cohort).And.Contain("not empty"));
             Assert.That(File.ReadAllBytes(label), Is.EqualTo(before));
             Assert.That(File.ReadAllText(Path.Combine(cohort, "manifest.csv")), Is.EqualTo(manifest));
             Assert.That(File.Exists(Path.Combine(cohort, "images", "sub-003.nii.gz")), Is.False);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ThighSeg.Core;
 using ThighSeg.IO;
 
 namespace ThighSeg.Cli.Commands;
@@ -17,19 +18,24 @@ internal static class ConvertCommand
         var labels = new Option<bool>("--labels") { Description = "Write an integer label map (every value must be a whole number)." };
         var volume = VolumeOptions.CreateVolume();
         var series = VolumeOptions.CreateSeries();
+        var maxVoxels = VolumeOptions.CreateMaxVoxels();
+        var maxDecompressed = VolumeOptions.CreateMaxDecompressedMb();
         var cmd = new Command("convert", "Convert a volume (NIfTI or DICOM series) to NIfTI with the same geometry and values.");
         cmd.Arguments.Add(input);
         cmd.Arguments.Add(target);
         cmd.Options.Add(labels);
         cmd.Options.Add(volume);
         cmd.Options.Add(series);
+        cmd.Options.Add(maxVoxels);
+        cmd.Options.Add(maxDecompressed);
         cmd.SetAction(parse =>
         {
             string from = parse.GetValue(input)!;
             string to = parse.GetValue(target)!;
             var formats = VolumeFormats.Default;
             var writer = formats.WriterFor(to);
-            var loaded = formats.Read(from, VolumeOptions.Read(parse, volume, series));
+            OutputGuard.RefuseInputs(to, "output", (from, "input"));
+            var loaded = formats.Read(from, VolumeOptions.Read(parse, volume, series, maxVoxels, maxDecompressed));
             bool asLabels = parse.GetValue(labels) || loaded.LabelNames is { Count: > 0 };
             if (asLabels)
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Cli.Reports;
+using ThighSeg.Core;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
@@ -13,7 +14,9 @@ namespace ThighSeg.Cli.Commands;
 /// fine-tunes a segmentation U-Net on S labelled subjects drawn from the <c>train</c> split by seed (case-level splits in
 /// MODEL_DIR/splits.json), from a pretrained encoder or from random initialisation. With <c>--init</c>, network and
 /// preprocessing come from the pretrained model; a network or preprocessing flag that disagrees with it is an error.
-/// Rerunning the same command resumes from the last epoch's checkpoint.
+/// Rerunning the same command resumes from the last epoch's checkpoint. MODEL_DIR must not be the <c>--init</c> folder, and
+/// a MODEL_DIR holding another run's model (no fine-tuning checkpoint to resume) is refused unless <c>--overwrite</c>;
+/// splits.json is written with the model, so a failed run leaves none behind.
 /// </summary>
 internal static class FinetuneCommand
 {
@@ -23,10 +26,11 @@ internal static class FinetuneCommand
         var labeled = new Option<int>("--labeled") { Description = "Labelled training subjects S, drawn from the 'train' split by seed.", Required = true };
         var init = new Option<string>("--init") { Description = "Pretrained model folder whose encoder initialises the U-Net, or 'none' for random initialisation.", DefaultValueFactory = _ => "none" };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder for the segmentation model (manifest.json + model.bin), checkpoint and splits.json.", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a model in --out that another run wrote (one with no fine-tuning checkpoint to resume)." };
         var network = new NetworkFlags();
         var finetune = new FinetuneFlags();
         var cmd = new Command("finetune", "Fine-tune a segmentation U-Net on a few labelled subjects, from a pretrained encoder or from scratch.");
-        foreach (var o in new Option[] { data, labeled, init, outDir }.Concat(finetune.All).Concat(network.All))
+        foreach (var o in new Option[] { data, labeled, init, outDir, overwrite }.Concat(finetune.All).Concat(network.All))
         {
             cmd.Options.Add(o);
         }
@@ -37,6 +41,10 @@ internal static class FinetuneCommand
             string? initDir = parse.GetValue(init) is "none" or null ? null : parse.GetValue(init);
             var prep = network.Preprocessing(parse);
             var net = network.Network(parse);
+            OutputGuard.RefuseInputs(output0, outDir.Name, (initDir, init.Name));
+            OutputGuard.RefuseInputs(Path.Combine(output0, ModelArtifact.ManifestFile), outDir.Name, (initDir, init.Name), (manifestPath, data.Name));
+            OutputGuard.RefuseOtherRunsResults(output0, outDir.Name, parse.GetValue(overwrite), UNetSegmenter.CheckpointFile,
+                [ModelArtifact.ManifestFile, UNetSegmentationModel.WeightsFile, ContrastivePretrainer.WeightsFile], $"Choose another folder, or pass {overwrite.Name} to replace it.");
             if (initDir is not null)
             {
                 var m = ModelArtifact.ReadManifest(initDir);
@@ -61,14 +69,15 @@ internal static class FinetuneCommand
             output.WriteLine($"finetune: {trainSubjects.Count} labelled subject(s) [{string.Join(", ", trainSubjects)}], {splits.Validation.Count} validation, init {(initDir is null ? "random" : "pretrained")}");
             var train = TrainingData.Prepare(dataset, trainSubjects, prep, withLabels: true);
             var val = splits.Validation.Count > 0 ? TrainingData.Prepare(dataset, splits.Validation, prep, withLabels: true) : null;
-            Directory.CreateDirectory(output0);
-            splits.Save(splitsPath);
             var segmenter = new UNetSegmenter(options, network.DeviceValue(parse));
             var console = ConsoleProgress.Console(output);
             var result = TrainingData.WithProgress(console, $"finetune S={trainSubjects.Count}", p =>
                 segmenter.FineTune(train, initDir, dataset.Labels, checkpointDirectory: output0, validation: val, progress: p));
             using (result.Model)
             {
+                // splits.json is written with the model, not before training: a run that fails leaves none to constrain
+                // the next one (a resumed run draws the same splits again from the seed).
+                splits.Save(splitsPath);
                 result.Model.Save(output0, TrainingData.PreprocessingJson(prep));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Cli.Reports;
+using ThighSeg.Core;
 using ThighSeg.Core.Quantification;
 using ThighSeg.Core.Tables;
 using ThighSeg.IO;
@@ -50,6 +51,8 @@ internal static class PredictCommand
         var readAhead = new Option<int>("--read-ahead") { Description = "Cases read ahead while the network runs.", DefaultValueFactory = _ => 2 };
         var volume = VolumeOptions.CreateVolume();
         var series = VolumeOptions.CreateSeries();
+        var maxVoxels = VolumeOptions.CreateMaxVoxels();
+        var maxDecompressed = VolumeOptions.CreateMaxDecompressedMb();
         var device = DeviceOption.Create();
         var outputType = new Option<string>("--output-type") { Description = "Label output per case: 'nifti' (<case>.nii.gz), 'dicom-seg' (<case>.seg.dcm, DICOM series inputs only) or 'both'.", DefaultValueFactory = _ => "nifti" };
         var statistics = new Option<bool>("--statistics") { Description = "Also write per case the per-muscle, per-side statistics (muscle_statistics.csv: volume, voxels, max CSA and its level, CSA at --level, intensity, FOV flag) and the per-slice CSA table (csa_per_slice.csv), merged into cohort tables; as 'thighseg stats' computes them." };
@@ -58,7 +61,7 @@ internal static class PredictCommand
         var scheme = StatsCommand.CreateSideScheme();
         var preview = new Option<bool>("--preview") { Description = "Also write cases/<case>/preview.png: axial slices at 25/50/75 % and a coronal reformat with the labels and a legend." };
         var cmd = new Command("predict", "Segment a cohort (NIfTI files, DICOM series, a manifest, or a folder tree) with a fine-tuned model as a resumable, shardable job; label maps keep the input's geometry.");
-        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, device, outputType, statistics, level, sides, scheme, preview })
+        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, maxVoxels, maxDecompressed, device, outputType, statistics, level, sides, scheme, preview })
         {
             cmd.Options.Add(o);
         }
@@ -71,7 +74,7 @@ internal static class PredictCommand
             var settings = new PredictSettings(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!,
                 new VolumePredictionOptions(FlipTta: !parse.GetValue(noTta), KeepLargestComponent: parse.GetValue(largest)),
                 ShardFrom(parse.GetValue(shard), Environment.GetEnvironmentVariables()), parse.GetValue(overwrite), parse.GetValue(threads),
-                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series))
+                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series, maxVoxels, maxDecompressed))
             {
                 Outputs = new PredictOutputs(ParseOutputType(parse.GetValue(outputType)!), parse.GetValue(statistics), parse.GetValue(level), parse.GetValue(sides),
                     StatsCommand.ParseScheme(parse.GetValue(scheme)!), parse.GetValue(preview)),
@@ -179,6 +182,9 @@ internal static class PredictCommand
         {
             throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--level must be in [0, 1], got {s.Outputs.Level}."));
         }
+        // An input file or the model folder is never an output (an output folder inside an input folder is fine: the
+        // cohort code excludes it from the cases and checks every case's output path against the inputs).
+        OutputGuard.RefuseInputs(s.Out, "--out", (File.Exists(s.Input) ? s.Input : null, "--input"), (s.Model, "--model"));
         var manifest = ModelArtifact.ReadManifest(s.Model);
         string fingerprint = CohortFingerprint.OfFiles([Path.Combine(s.Model, ModelArtifact.ManifestFile), Path.Combine(s.Model, manifest.WeightsFile)]);
         var cohortOutput = new CohortOutput(s.Out);
@@ -245,5 +251,5 @@ internal static class PredictCommand
         : error.Contains("VolumeReadOptions.SeriesInstanceUid", StringComparison.Ordinal) ? error + " (pass --series UID)"
         : error.Contains("VolumeReadOptions.VolumeIndex", StringComparison.Ordinal) ? error + " (pass --volume N)"
         : error.Contains("can only be written for a DICOM series input", StringComparison.Ordinal) ? error + " (predict the NIfTI inputs with --output-type nifti, into another output folder)"
-        : error;
+        : VolumeOptions.WithFlagHints(error);
 }

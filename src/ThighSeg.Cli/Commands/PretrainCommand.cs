@@ -4,14 +4,16 @@ using ThighSeg.Cli.Reports;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
+using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.Cli.Commands;
 
 /// <summary>
-/// <c>thighseg pretrain -i MANIFEST -o MODEL_DIR [--method pcl|gcl|simclr] [schedule flags] [network flags]</c>:
+/// <c>thighseg pretrain -i MANIFEST -o MODEL_DIR [--method pcl|gcl|simclr] [--overwrite] [schedule flags] [network flags]</c>:
 /// self-supervised encoder pretraining on the manifest's <c>unlabeled</c> subjects. Checkpoints every epoch in MODEL_DIR;
-/// rerunning the same command resumes. Flags and defaults are the shared ones (<see cref="NetworkFlags"/>,
+/// rerunning the same command resumes. A MODEL_DIR that holds an encoder but no checkpoint (another run's result) is
+/// refused unless <c>--overwrite</c>. Flags and defaults are the shared ones (<see cref="NetworkFlags"/>,
 /// <see cref="PretrainFlags"/>); see docs/training.md.
 /// </summary>
 internal static class PretrainCommand
@@ -22,10 +24,11 @@ internal static class PretrainCommand
         var method = new Option<string>("--method") { Description = "Contrastive method: pcl (positional), gcl (4 partitions) or simclr.", DefaultValueFactory = _ => "pcl" };
         method.AcceptOnlyFromAmong("pcl", "gcl", "simclr");
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder for checkpoint and encoder model.", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an encoder model in --out that another run wrote (one with no checkpoint to resume)." };
         var network = new NetworkFlags();
         var pretrain = new PretrainFlags();
         var cmd = new Command("pretrain", "Pretrain a U-Net encoder on unlabelled subjects with positional contrastive learning (or GCL / SimCLR).");
-        foreach (var o in new Option[] { data, method, outDir }.Concat(pretrain.All).Concat(network.All))
+        foreach (var o in new Option[] { data, method, outDir, overwrite }.Concat(pretrain.All).Concat(network.All))
         {
             cmd.Options.Add(o);
         }
@@ -34,6 +37,10 @@ internal static class PretrainCommand
             var m = parse.GetValue(method) switch { "gcl" => ContrastiveMethod.Gcl, "simclr" => ContrastiveMethod.SimClr, _ => ContrastiveMethod.Pcl };
             var options = pretrain.Bind(parse, network, m);
             var prep = network.Preprocessing(parse);
+            string modelDir = parse.GetValue(outDir)!;
+            OutputGuard.RefuseInputs(Path.Combine(modelDir, ModelArtifact.ManifestFile), outDir.Name, (parse.GetValue(data), data.Name));
+            OutputGuard.RefuseOtherRunsResults(modelDir, outDir.Name, parse.GetValue(overwrite), ContrastivePretrainer.CheckpointFile,
+                [ModelArtifact.ManifestFile, ContrastivePretrainer.WeightsFile], $"Choose another folder, or pass {overwrite.Name} to replace it.");
             var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
             var subjects = dataset.SubjectsIn(DatasetSplit.Unlabeled);
             if (subjects.Count == 0)
@@ -44,7 +51,7 @@ internal static class PretrainCommand
             var stacks = TrainingData.Prepare(dataset, subjects, prep, withLabels: false);
             var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = TrainingData.PreprocessingJson(prep) };
             var console = ConsoleProgress.Console(output);
-            var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, parse.GetValue(outDir)!, p));
+            var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, modelDir, p));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pretrained encoder: {Path.GetFullPath(result.ModelDirectory)} ({result.Steps} steps, final loss {result.FinalLoss:F4}{(result.Resumed ? ", resumed" : "")})"));
             if (result.LikelyCollapsed)

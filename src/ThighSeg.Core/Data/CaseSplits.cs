@@ -167,7 +167,7 @@ public sealed class CaseSplits
         Dto? dto;
         try
         {
-            dto = JsonSerializer.Deserialize<Dto>(File.ReadAllText(path), JsonOptions);
+            dto = JsonSerializer.Deserialize<Dto>(InputFile.ReadAllText(path, DatasetManifest.MaxFileBytes, message => new DatasetException(message)), JsonOptions);
         }
         catch (JsonException ex)
         {

@@ -32,6 +32,9 @@ public sealed class DatasetManifest
     /// <summary>The header line.</summary>
     public const string Header = "subject,image,label,split";
 
+    /// <summary>The largest manifest file accepted (64 MiB: about a million subjects).</summary>
+    public const long MaxFileBytes = 64L << 20;
+
     private DatasetManifest(string path, IReadOnlyList<ManifestEntry> entries)
     {
         Path = path;
@@ -92,7 +95,9 @@ public sealed class DatasetManifest
             throw new DatasetException($"Manifest '{full}' does not exist.");
         }
         string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
-        var lines = File.ReadAllLines(full);
+        // Bounded and regular files only: a FIFO or device named manifest.csv is refused instead of blocking.
+        var lines = InputFile.ReadAllText(full, MaxFileBytes, message => new DatasetException(message))
+            .Split('\n').Select(l => l.EndsWith('\r') ? l[..^1] : l).ToArray();
         int first = Array.FindIndex(lines, l => l.Trim().Length > 0);
         if (first < 0)
         {
@@ -143,8 +148,8 @@ public sealed class DatasetManifest
             {
                 throw new DatasetException($"{full}: line {lineNo}: subject '{subject}' is in split {SplitName(split)} but has no label path.");
             }
-            string imagePath = System.IO.Path.GetFullPath(image, dir);
-            string? labelPath = label.Length == 0 ? null : System.IO.Path.GetFullPath(label, dir);
+            string imagePath = ResolvePath(image, dir, full, lineNo, "image");
+            string? labelPath = label.Length == 0 ? null : ResolvePath(label, dir, full, lineNo, "label");
             if (checkFiles)
             {
                 if (!File.Exists(imagePath) && !System.IO.Directory.Exists(imagePath))
@@ -163,6 +168,20 @@ public sealed class DatasetManifest
             throw new DatasetException($"{full}: the manifest lists no subjects.");
         }
         return new DatasetManifest(full, entries);
+    }
+
+    /// <summary>A path of the manifest resolved against its folder; a path the platform cannot hold (e.g. a NUL
+    /// character) is a <see cref="DatasetException"/> naming the file and line.</summary>
+    private static string ResolvePath(string value, string dir, string manifest, int lineNo, string what)
+    {
+        try
+        {
+            return System.IO.Path.GetFullPath(value, dir);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new DatasetException($"{manifest}: line {lineNo}: the {what} path is not a valid path ({ex.Message}).", ex);
+        }
     }
 
     /// <summary>Writes a manifest atomically; paths under the manifest's folder are written relative to it.</summary>

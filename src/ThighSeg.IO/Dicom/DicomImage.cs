@@ -41,6 +41,13 @@ internal sealed record DicomImage
     private const uint RescaleInterceptTag = 0x00281052;
     private const uint RescaleSlopeTag = 0x00281053;
 
+    /// <summary>
+    /// The largest ratio of decoded to compressed pixel bytes accepted for encapsulated pixel data. RLE expands at most
+    /// 64:1 (a 2-byte replicate run makes 128 bytes), lossless JPEG at most 16:1 (a 1-bit code per 16-bit sample), baseline
+    /// and extended JPEG at most 512:1 (two 1-bit codes per 8x8 block of 16-bit samples); 1024 leaves room for all.
+    /// </summary>
+    internal const long MaxCodecExpansion = 1024;
+
     private DicomImage() { }
 
     public required string Source { get; init; }
@@ -220,6 +227,14 @@ internal sealed record DicomImage
         if (encapsulated && frameBytes * frames > Array.MaxLength)
         {
             throw ds.Error($"{frames} frame(s) of {rows}x{columns} pixels are more than ThighSeg holds in memory", DicomParser.PixelDataTag, pixel.HeaderOffset);
+        }
+        long compressedBytes = pixel.ValueOffset - pixel.HeaderOffset; // the encapsulated fragments, item headers included
+        if (encapsulated && frameBytes * frames > (MaxCodecExpansion * compressedBytes) + (1 << 16))
+        {
+            // A small file declaring huge frames: refused from the header, before any output is allocated.
+            throw ds.Error(string.Create(CultureInfo.InvariantCulture,
+                $"{frames} frame(s) of {rows}x{columns} pixels of {bitsAllocated} bits ({frameBytes * frames} bytes) cannot come from {compressedBytes} bytes of compressed pixel data (RLE and JPEG expand at most {MaxCodecExpansion}:1)"),
+                DicomParser.PixelDataTag, pixel.HeaderOffset);
         }
 
         double slope = Scalar(ds, RescaleSlopeTag, "RescaleSlope") ?? 1.0;

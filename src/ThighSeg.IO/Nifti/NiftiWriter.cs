@@ -212,7 +212,9 @@ public sealed class NiftiWriter : IVolumeWriter
         };
     }
 
-    /// <summary>Writes header, extension and voxels to a temporary file in the target folder, then renames it over the target; on any failure deletes the temporary file and rethrows.</summary>
+    /// <summary>Writes header, extension and voxels through <see cref="Core.AtomicFile"/> (a temporary file in the target
+    /// folder renamed over the target; a failure leaves the target untouched and removes the temporary file, and the
+    /// temporary file of a killed earlier write is removed by the next write of the same target).</summary>
     internal void WriteAtomically(string path, NiftiHeader header, byte[]? extension, Action<Stream, byte[]> writeVoxels)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -221,18 +223,16 @@ public sealed class NiftiWriter : IVolumeWriter
             throw new ArgumentException($"NIfTI output must end in .nii or .nii.gz, got \"{path}\".", nameof(path));
         }
         string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
         if (Directory.Exists(full))
         {
             throw new IOException($"Cannot write {full}: it is a directory.");
         }
         header = header with { VoxOffset = header.HeaderSize + 4 + (extension?.Length ?? 0) };
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         bool gzip = full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkVoxels * 4);
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            Core.AtomicFile.Write(full, file =>
             {
                 Stream target = gzip ? new GZipStream(file, _options.Compression, leaveOpen: true) : file;
                 try
@@ -253,33 +253,11 @@ public sealed class NiftiWriter : IVolumeWriter
                         target.Dispose();
                     }
                 }
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
+            });
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // best effort: the temporary file is hidden and never the target
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

@@ -190,7 +190,7 @@ public static class ModelArtifact
                 var names = new Dictionary<int, string>();
                 foreach (var l in labels)
                 {
-                    int v = Req(l!.AsObject(), "value").GetValue<int>();
+                    int v = Req(l?.AsObject() ?? throw new ModelFormatException($"{path}: the label list holds a null entry."), "value").GetValue<int>();
                     values.Add(v);
                     if (l["name"]?.GetValue<string>() is string n)
                     {
@@ -217,7 +217,7 @@ public static class ModelArtifact
                 Req(t, "seed").GetValue<int>(),
                 Req(t, "epochs").GetValue<int>(),
                 Req(t, "steps").GetValue<long>(),
-                (t["subjects"] as JsonArray)?.Select(s => s!.GetValue<string>()).ToList() ?? [],
+                (t["subjects"] as JsonArray)?.Select(s => s?.GetValue<string>() ?? throw new ModelFormatException($"{path}: training.subjects holds a null entry.")).ToList() ?? [],
                 t["options"] as JsonObject is { } o ? (JsonObject)o.DeepClone() : null,
                 t["device"]?.GetValue<string>() ?? "",
                 t["createdUtc"]?.GetValue<string>() ?? "",

@@ -31,6 +31,9 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
     /// <summary>Checkpoint file name inside the output folder.</summary>
     public const string CheckpointFile = "checkpoint.bin";
 
+    /// <summary>Weights file name of the encoder model inside the output folder (beside <c>manifest.json</c>).</summary>
+    public const string WeightsFile = "encoder.bin";
+
     private readonly PretrainOptions _options;
     private readonly ComputeDevice _device;
 
@@ -107,7 +110,7 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
                 device.ToString(),
                 DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
                 null),
-            "encoder.bin");
+            WeightsFile);
         ModelArtifact.Write(outputDirectory, manifest, net.Encoder);
         int slicesPerBatch = Math.Min(o.Schedule.BatchSize, sampler.Count);
         return new PretrainResult(outputDirectory, step, run.LossHistory.LastOrDefault(double.NaN), run.LossHistory, run.Resumed,

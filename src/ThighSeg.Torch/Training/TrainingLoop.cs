@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Randomness;
@@ -84,6 +85,11 @@ internal sealed class TrainingLoop
         var s = _schedule;
         long totalSteps = TotalSteps(sampler);
         var clock = Stopwatch.StartNew();
+        if (checkpoint is not null)
+        {
+            // The temporary file of a checkpoint write killed in an earlier run (AtomicFile's naming only).
+            AtomicFile.RemoveStaleTemps(checkpoint.Path, DateTime.UtcNow);
+        }
         var state = checkpoint is null ? null : Checkpoint.TryRead(checkpoint.Path, checkpoint.Fingerprint, objective.Module, objective.Optimizer);
         int startEpoch = state?.Epoch ?? 0;
         long step = state?.Step ?? 0;

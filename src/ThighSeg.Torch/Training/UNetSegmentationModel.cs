@@ -17,6 +17,9 @@ namespace ThighSeg.Torch.Training;
 /// <remarks>Not thread-safe: one <see cref="Predict"/> at a time.</remarks>
 public sealed class UNetSegmentationModel : ISegmentationModel
 {
+    /// <summary>Weights file name of a saved segmentation model (beside <c>manifest.json</c>).</summary>
+    public const string WeightsFile = "model.bin";
+
     private readonly UNet2d _net;
     private readonly Device _device;
     private readonly TrainingProvenance _provenance;
@@ -123,7 +126,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
             0,
             preprocessing ?? Preprocessing,
             _provenance,
-            "model.bin");
+            WeightsFile);
         ModelArtifact.Write(directory, manifest, _net);
     }
 

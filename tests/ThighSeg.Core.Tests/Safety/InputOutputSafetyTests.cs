@@ -128,6 +128,27 @@ public sealed class InputOutputSafetyTests
     }
 
     [Test]
+    public void OutputGuard_RefuseOtherRunsResults_RefusesAFinishedModelWithoutItsResumeRecord_UnlessOverwrite()
+    {
+        string model = Path.Combine(_dir, "model");
+        string[] results = ["manifest.json", "model.bin"];
+        Assert.That(() => OutputGuard.RefuseOtherRunsResults(model, "--out", false, "checkpoint.bin", results), Throws.Nothing, "a new folder");
+        Directory.CreateDirectory(model);
+        File.WriteAllText(Path.Combine(model, "splits.json"), "{}");
+        Assert.That(() => OutputGuard.RefuseOtherRunsResults(model, "--out", false, "checkpoint.bin", results), Throws.Nothing, "no result yet");
+        File.WriteAllText(Path.Combine(model, "manifest.json"), "{}");
+        Assert.That(() => OutputGuard.RefuseOtherRunsResults(model, "--out", false, "checkpoint.bin", results, "Pass --overwrite."),
+            Throws.TypeOf<OutputConflictException>().With.Message.Contains(Path.Combine(model, "manifest.json"))
+                .And.Message.Contains("--out").And.Message.Contains("checkpoint.bin").And.Message.Contains("Pass --overwrite."));
+        Assert.That(() => OutputGuard.RefuseOtherRunsResults(model, "--out", true, "checkpoint.bin", results), Throws.Nothing, "overwrite allowed");
+        File.WriteAllText(Path.Combine(model, "checkpoint.bin"), "x");
+        Assert.That(() => OutputGuard.RefuseOtherRunsResults(model, "--out", false, "checkpoint.bin", results), Throws.Nothing, "a run to resume");
+        string file = Path.Combine(_dir, "file");
+        File.WriteAllText(file, "x");
+        Assert.That(() => OutputGuard.RefuseOtherRunsResults(file, "--out", true, "checkpoint.bin", results), Throws.TypeOf<OutputConflictException>());
+    }
+
+    [Test]
     public void AtomicFile_NextWriteRemovesTheTempOfAKilledWrite_ButNotOthers()
     {
         string target = Path.Combine(_dir, "checkpoint.bin");

@@ -187,6 +187,33 @@ public sealed class HostileInputTests
     }
 
     [Test]
+    public void Dicom_SmallRleFileDeclaringHugeFrames_IsRefusedBeforeAllocatingTheOutput()
+    {
+        // pydicom's MR_small_RLE.dcm (64x64, 8 KB) with Rows and Columns patched to 16384: 2^28 voxels, within the voxel
+        // limit, but no RLE stream of 8 KB can decode to 512 MB (found by the fuzzer's memory cap: it allocated 1 GiB).
+        string source = "/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_RLE.dcm";
+        if (!File.Exists(source))
+        {
+            Assert.Ignore("python3-pydicom is not installed");
+        }
+        byte[] bytes = File.ReadAllBytes(source);
+        foreach (byte element in new byte[] { 0x10, 0x11 })
+        {
+            byte[] header = [0x28, 0x00, element, 0x00, (byte)'U', (byte)'S', 0x02, 0x00];
+            int at = bytes.AsSpan().IndexOf(header);
+            Assert.That(at, Is.Positive, "Rows/Columns element");
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at + 8), 16384);
+        }
+        string path = _dir.File("rle-bomb.dcm");
+        File.WriteAllBytes(path, bytes);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<DicomFormatException>(() => new DicomSeriesReader().Read(path))!;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(ex.Message, Does.Contain("rle-bomb.dcm").And.Contain("16384x16384").And.Contain("cannot come from"));
+        Assert.That(allocated, Is.LessThan(16_000_000));
+    }
+
+    [Test]
     public void Dicom_FileSymlinkedToDevZero_IsRefusedBeforeOpening()
     {
         if (OperatingSystem.IsWindows())
