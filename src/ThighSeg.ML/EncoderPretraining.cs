@@ -185,13 +185,17 @@ public sealed class PretrainedEncoderTransformer : ITransformer, IDisposable
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         throw new NotSupportedException("A pretrained encoder adds no columns; use it to initialise mlContext.ThighSeg().Segmentation(...).");
 
-    /// <summary>Returns <paramref name="input"/> unchanged after checking the image column.</summary>
+    /// <summary>
+    /// Returns the rows of <paramref name="input"/> unchanged (same schema, same values) after checking the image column.
+    /// The returned view carries this encoder: a <see cref="SegmentationEstimator"/> fitted on it directly (as in
+    /// <c>PretrainEncoder(...).Append(Segmentation(...))</c>) fine-tunes from this encoder.
+    /// </summary>
     /// <exception cref="SchemaMismatchException">The image column is missing or not text.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         GetOutputSchema(input.Schema);
-        return input;
+        return new EncoderCarryingDataView(input is EncoderCarryingDataView carried ? carried.Input : input, this);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
