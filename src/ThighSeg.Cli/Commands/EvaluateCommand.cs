@@ -26,7 +26,7 @@ internal static class EvaluateCommand
         ArgumentNullException.ThrowIfNull(readers);
         var pred = new Option<string>("--pred") { Description = "Folder of predicted label maps (one file per subject).", Required = true };
         var reference = new Option<string>("--ref") { Description = "Folder of reference (ground-truth) label maps, named like the predictions.", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "labels.json mapping label values to names ({\"0\": \"background\", \"1\": \"vastus_lateralis\", ...}); its non-zero labels are evaluated for every subject. Default: the labels found in each pair of volumes." };
+        var labels = new Option<string?>("--labels") { Description = "labels.json mapping label values to names ({\"0\": \"background\", \"1\": \"vastus_lateralis\", ...}); its non-zero labels are evaluated for every subject; it must list every label value of the volumes, and each of its labels must occur in some reference. Default: the labels found in each pair of volumes, named as stored in the files (NIfTI label extension), else label_<value>." };
         var outPath = new Option<string>("--out") { Description = "CSV file for per-subject, per-label metrics (subject,label,label_name,presence,dice,hd95_mm,assd_mm,rvd,volume_ml_ref,volume_ml_pred).", Required = true };
         var summaryPath = new Option<string?>("--summary") { Description = "CSV file for the summary (mean and SD over subjects). Default: next to --out, named <out>.summary.csv." };
         var threads = new Option<int>("--threads") { Description = "Labels evaluated concurrently (results do not depend on it).", DefaultValueFactory = _ => 1 };
@@ -107,29 +107,31 @@ internal static class EvaluateCommand
             MaxDegreeOfParallelism = threads,
         };
         var rows = new List<SubjectMetrics>();
+        var referenceValues = new SortedSet<int>();
         var subjects = references.Keys.Order(StringComparer.Ordinal).ToList();
         for (int i = 0; i < subjects.Count; i++)
         {
             string subject = subjects[i];
             var (refVolume, refNames) = ReadLabelMap(references[subject], readers);
-            var (predVolume, _) = ReadLabelMap(predictions[subject], readers);
+            var (predVolume, predNames) = ReadLabelMap(predictions[subject], readers);
             var options = baseOptions;
             if (labelNames is null)
             {
-                // Names stored with the reference file, else generic names.
+                // Names stored with the reference file (a NIfTI label extension), else with the prediction, else generic names.
                 var names = new Dictionary<int, string>();
-                if (refNames is not null)
+                foreach (var stored in (IReadOnlyDictionary<int, string>?[])[refNames, predNames])
                 {
-                    foreach (var (value, name) in refNames)
+                    foreach (var (value, name) in stored ?? new Dictionary<int, string>())
                     {
-                        names[value] = name;
+                        names.TryAdd(value, name);
                     }
                 }
                 options = baseOptions with { LabelNames = names };
             }
             else
             {
-                WarnAboutUnlistedLabels(output, subject, refVolume, predVolume, labelNames);
+                RefuseUnlistedLabels(labelsPath!, subject, references[subject], refVolume, labelNames, referenceValues);
+                RefuseUnlistedLabels(labelsPath!, subject, predictions[subject], predVolume, labelNames, null);
             }
             IReadOnlyList<SubjectMetrics> subjectRows;
             try
@@ -147,6 +149,17 @@ internal static class EvaluateCommand
             rows.AddRange(subjectRows);
             double meanDice = MetricStatistic.Of(subjectRows.Select(r => r.Dice)).Mean;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{subjects.Count}] {subject}: {subjectRows.Count} labels, mean dice {meanDice:0.000}"));
+        }
+
+        if (labelNames is not null)
+        {
+            var absent = labelNames.Keys.Where(v => v != 0 && !referenceValues.Contains(v)).Order().ToList();
+            if (absent.Count > 0)
+            {
+                throw new EvaluationInputException(
+                    $"{labelsPath} lists label(s) that no reference label map in {refDir} contains: {string.Join(", ", absent.Select(v => $"{v} ({labelNames[v]})"))}. " +
+                    "The labels.json does not describe these label maps: fix it, or evaluate without --labels to use the labels present.");
+            }
         }
 
         var summary = MetricAggregation.Summarize(rows);
@@ -225,27 +238,31 @@ internal static class EvaluateCommand
         return (image.WithData(data), loaded.LabelNames);
     }
 
-    private static void WarnAboutUnlistedLabels(TextWriter output, string subject, Volume<int> reference, Volume<int> prediction, IReadOnlyDictionary<int, string> labelNames)
+    /// <summary>
+    /// Refuses a label map holding a value that labels.json does not list (it would be silently left out of the
+    /// evaluation); adds the values found to <paramref name="found"/> when given.
+    /// </summary>
+    /// <exception cref="EvaluationInputException">A value of <paramref name="labels"/> is not in <paramref name="labelNames"/>.</exception>
+    private static void RefuseUnlistedLabels(string labelsPath, string subject, string file, Volume<int> labels, IReadOnlyDictionary<int, string> labelNames, SortedSet<int>? found)
     {
-        var unlisted = new SortedSet<int>();
-        foreach (int[] data in (int[][])[reference.Data, prediction.Data])
+        var values = new SortedSet<int>();
+        int last = 0;
+        foreach (int v in labels.Data)
         {
-            int last = 0;
-            foreach (int v in data)
+            if (v != last)
             {
-                if (v != last && v != 0)
-                {
-                    last = v;
-                    if (!labelNames.ContainsKey(v))
-                    {
-                        unlisted.Add(v);
-                    }
-                }
+                last = v;
+                values.Add(v);
             }
         }
+        values.Remove(0);
+        found?.UnionWith(values);
+        var unlisted = values.Where(v => !labelNames.ContainsKey(v)).ToList();
         if (unlisted.Count > 0)
         {
-            output.WriteLine($"warning: {subject}: label values not in labels.json are ignored: {string.Join(", ", unlisted)}");
+            throw new EvaluationInputException(
+                $"Subject '{subject}': {file} contains label value(s) that {labelsPath} does not list: {string.Join(", ", unlisted.Take(20))}{(unlisted.Count > 20 ? ", ..." : "")}. " +
+                "The labels.json does not describe these label maps: fix it, or evaluate without --labels to use the labels present.");
         }
     }
 
