@@ -96,7 +96,7 @@ public sealed class EncoderPretrainingEstimator : IEstimator<PretrainedEncoderTr
         ch.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
             $"Pretraining ({o.Pretrain.Method}) on {rows.Count} volume(s), seed {seed}, device {TorchBackend.Resolve(o.Device)}."));
         var preprocessor = new Preprocessor(o.Preprocessing);
-        var ids = DataViewIO.DistinctSubjectIds(rows.Select(r => r[0]));
+        var ids = SubjectIds.Distinct(rows.Select(r => r[0]));
         var stacks = new List<SliceStack>();
         for (int i = 0; i < rows.Count; i++)
         {

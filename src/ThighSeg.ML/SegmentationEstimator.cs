@@ -141,7 +141,7 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
             $"Fine-tuning on {rows.Count} labelled volume(s), seed {seed}, device {TorchBackend.Resolve(o.Device)}."));
 
         var preprocessor = new Preprocessor(o.Preprocessing);
-        var ids = DataViewIO.DistinctSubjectIds(rows.Select(r => r[0]));
+        var ids = SubjectIds.Distinct(rows.Select(r => r[0]));
         var stacks = new List<SliceStack>();
         var names = new Dictionary<int, string>();
         for (int i = 0; i < rows.Count; i++)

@@ -10,6 +10,7 @@ using ThighSeg.IO;
 using ThighSeg.ML.Internal;
 using ThighSeg.Torch;
 using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.ML;
@@ -53,8 +54,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
     private readonly ScratchDirectory _scratch;
     private readonly IHost _host;
     private readonly object _gate = new();
-    private readonly Preprocessor _preprocessor;
-    private UNetSegmentationModel? _model;
+    private VolumeSegmenter? _segmenter;
     private bool _disposed;
 
     internal SegmentationTransformer(IHostEnvironment env, ArtifactFiles files, string imageColumnName, string predictedMaskColumnName,
@@ -81,7 +81,6 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         }
         Classes = Manifest.Classes!;
         MuscleNames = Classes.Values.Where(v => v != 0).Select(Classes.Name).ToArray();
-        _preprocessor = new Preprocessor(Preprocessing);
         ImageColumnName = imageColumnName;
         PredictedMaskColumnName = predictedMaskColumnName;
         VolumesColumnName = volumesColumnName;
@@ -165,7 +164,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var image = VolumeFormats.Default.Read(imagePath).Image;
-        string maskPath = Path.Combine(OutputDirectory, DataViewIO.SubjectId(imagePath) + ".nii.gz");
+        string maskPath = Path.Combine(OutputDirectory, SubjectIds.FromPath(imagePath) + ".nii.gz");
         if (string.Equals(Path.GetFullPath(imagePath), maskPath, StringComparison.Ordinal))
         {
             throw new ThighSegException($"The prediction for '{imagePath}' would overwrite the image itself; choose another output folder.");
@@ -174,8 +173,9 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _model ??= UNetSegmentationModel.Load(_scratch.Path, Device);
-            labels = _model.PredictVolume(_preprocessor.Prepare(image, null, DataViewIO.SubjectId(imagePath)), withProbabilities: false, flipTta: FlipTta).Labels;
+            // The one file -> labels path (the CLI's too): the model and the preprocessing rebuilt from the artifact's manifest.
+            _segmenter ??= VolumeSegmenter.Load(_scratch.Path, Device);
+            labels = _segmenter.Predict(image, new VolumePredictionOptions(FlipTta: FlipTta), SubjectIds.FromPath(imagePath)).Labels;
         }
         Directory.CreateDirectory(OutputDirectory);
         VolumeFormats.Default.WriteLabels(maskPath, labels, Classes.Names);
@@ -253,8 +253,8 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
                 return;
             }
             _disposed = true;
-            _model?.Dispose();
-            _model = null;
+            _segmenter?.Dispose();
+            _segmenter = null;
             _scratch.Dispose();
         }
     }

@@ -70,12 +70,13 @@ public sealed class EvaluateCommandTests : EvaluationFolders
         string[] lines = File.ReadAllLines(outPath);
         Assert.Multiple(() =>
         {
+            // Subject ids follow the one rule (SubjectIds): only volume extensions are removed, so this test format keeps ".tlm".
             Assert.That(lines[0], Is.EqualTo("subject,label,label_name,presence,dice,hd95_mm,assd_mm,rvd,volume_ml_ref,volume_ml_pred"));
             Assert.That(lines, Has.Length.EqualTo(1 + (2 * 2)));
             // Label 1: 3×3×4 = 36 voxels of 1×1×2 mm = 72 mm³ = 0.072 mL.
-            Assert.That(lines[1], Is.EqualTo("sub-01,1,vastus_lateralis,both,1,0,0,0,0.072,0.072"));
+            Assert.That(lines[1], Is.EqualTo("sub-01.tlm,1,vastus_lateralis,both,1,0,0,0,0.072,0.072"));
             // sub-02, label 1: reference x 0..2, prediction x 1..3 -> overlap 2 of 3 columns: dice 2/3.
-            Assert.That(lines[3], Does.StartWith("sub-02,1,vastus_lateralis,both,0.6666666666666666,"));
+            Assert.That(lines[3], Does.StartWith("sub-02.tlm,1,vastus_lateralis,both,0.6666666666666666,"));
             Assert.That(File.Exists(Path.Combine(Dir, "out", "metrics.summary.csv")), Is.True);
             Assert.That(text, Does.Contain("vastus_lateralis").And.Contain("hd95_mm").And.Contain("0.833 ± 0.236"));
         });
@@ -98,7 +99,7 @@ public sealed class EvaluateCommandTests : EvaluationFolders
         var (code, _, err) = RunWithTestReader(Args(outPath));
 
         Assert.That(code, Is.Zero, err);
-        Assert.That(File.ReadAllLines(outPath)[4], Is.EqualTo("sub-02,2,rectus_femoris,neither,NaN,NaN,NaN,NaN,0,0"));
+        Assert.That(File.ReadAllLines(outPath)[4], Is.EqualTo("sub-02.tlm,2,rectus_femoris,neither,NaN,NaN,NaN,NaN,0,0"));
     }
 
     [Test]
@@ -268,12 +269,6 @@ public sealed class EvaluateCommandTests : EvaluationFolders
         Assert.That(File.Exists(Path.Combine(Dir, "metrics.summary.csv")), Is.True);
         Assert.That(text, Does.Contain("vastus_lateralis"));
     }
-
-    [TestCase("sub-01.nii.gz", "sub-01")]
-    [TestCase("sub.01.nii", "sub.01")]
-    [TestCase("case7.tlm", "case7")]
-    public void SubjectOf_StripsTheVolumeExtension(string file, string subject) =>
-        Assert.That(EvaluateCommand.SubjectOf(Path.Combine("/data", file)), Is.EqualTo(subject));
 
     /// <summary>
     /// A tiny text format for tests (ThighSeg's NIfTI reader lives in the IO branch): line 1 "X Y Z sx sy sz", line 2 the

@@ -14,8 +14,10 @@ namespace ThighSeg.Cli.Commands;
 /// SD over subjects) written next to the CSV and printed. See docs/metrics.md.
 /// </summary>
 /// <remarks>
-/// Files are paired by subject name: the file name without its volume extension (<c>.nii.gz</c>, <c>.nii</c>, or the
-/// last extension otherwise). Every reference needs a prediction (otherwise exit 1 naming the missing ones); predictions
+/// Files are paired by subject id (<see cref="SubjectIds.FromPath"/>: the file name without its volume extension).
+/// Two files of one folder with the same id (<c>x.nii</c> and <c>x.nii.gz</c>) are refused rather than renamed as the
+/// cohort job does (<see cref="SubjectIds.Disambiguate"/>): a pairing across two folders must not depend on which
+/// extensions each folder happens to hold. Every reference needs a prediction (otherwise exit 1 naming the missing ones); predictions
 /// without a reference are listed and ignored. Volumes are read by the first <see cref="IVolumeReader"/> that accepts
 /// the file and must hold integer label values on the same grid.
 /// </remarks>
@@ -173,20 +175,6 @@ internal static class EvaluateCommand
         return CliApp.ExitOk;
     }
 
-    /// <summary>The subject name of a volume file: its name without <c>.nii.gz</c>, <c>.nii</c> or its last extension.</summary>
-    internal static string SubjectOf(string path)
-    {
-        string name = Path.GetFileName(path);
-        foreach (string ext in (string[])[".nii.gz", ".nii"])
-        {
-            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
-            {
-                return name[..^ext.Length];
-            }
-        }
-        return Path.GetFileNameWithoutExtension(name);
-    }
-
     internal static string DefaultSummaryPath(string outPath)
     {
         string full = Path.GetFullPath(outPath);
@@ -208,7 +196,7 @@ internal static class EvaluateCommand
             {
                 continue;
             }
-            string subject = SubjectOf(file);
+            string subject = SubjectIds.FromPath(file);
             if (!result.TryAdd(subject, file))
             {
                 throw new EvaluationInputException($"{dir}: two files for subject '{subject}': {Path.GetFileName(result[subject])} and {Path.GetFileName(file)}. Keep one.");

@@ -65,35 +65,6 @@ internal static class DataViewIO
         }
         return rows;
     }
-
-    /// <summary>A subject identifier from a file or folder path: its name without <c>.nii</c>/<c>.nii.gz</c>/<c>.dcm</c>.</summary>
-    public static string SubjectId(string path)
-    {
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
-        foreach (string ext in new[] { ".nii.gz", ".nii", ".hdr", ".img", ".dcm" })
-        {
-            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase) && name.Length > ext.Length)
-            {
-                return name[..^ext.Length];
-            }
-        }
-        return name.Length == 0 ? "volume" : name;
-    }
-
-    /// <summary>Distinct subject ids for the given paths (a repeated name gets <c>-2</c>, <c>-3</c>, ...).</summary>
-    public static List<string> DistinctSubjectIds(IEnumerable<string> paths)
-    {
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var ids = new List<string>();
-        foreach (string p in paths)
-        {
-            string id = SubjectId(p);
-            int n = seen.TryGetValue(id, out int k) ? k + 1 : 1;
-            seen[id] = n;
-            ids.Add(n == 1 ? id : string.Create(CultureInfo.InvariantCulture, $"{id}-{n}"));
-        }
-        return ids;
-    }
 }
 
 /// <summary>
