@@ -130,11 +130,7 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
         var o = EstimatorOptions;
         TorchBackend.Initialize();
         using var ch = _host.Start("Fit");
-        var rows = DataViewIO.ReadRows(input, [(o.ImageColumnName, "image"), (o.LabelColumnName, "label")], _host);
-        if (rows.Count == 0)
-        {
-            throw new ThighSegException("The input has no rows; fine-tuning needs at least one labelled volume.");
-        }
+        var rows = DataViewIO.ReadRows(input, [(o.ImageColumnName, "image"), (o.LabelColumnName, "label")], _host, "fine-tuning needs at least one labelled volume");
         string? encoderDirectory = EncoderDirectory(input, o);
         int seed = o.Seed ?? _host.Rand.Next();
         ch.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,

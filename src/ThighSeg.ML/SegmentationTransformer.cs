@@ -48,7 +48,6 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
     internal const string SlotNamesKind = "SlotNames";
     private const string ModelSignature = "THSGSEGM";
     private const uint FormatVersion = 0x00010001;
-    private const string EntryPrefix = "ThighSeg.";
 
     private readonly ArtifactFiles _files;
     private readonly ScratchDirectory _scratch;
@@ -196,12 +195,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         w.Write(OutputDirectory);
         w.Write(FlipTta);
         w.Write((int)Device);
-        w.Write(_files.Count);
-        foreach (var (name, bytes) in _files.Files)
-        {
-            w.Write(name);
-            MLNetBridge.SaveBinaryStream(ctx, EntryPrefix + name, e => e.Write(bytes));
-        }
+        _files.Save(ctx, w);
     }
 
     private static object VersionInfo() => MLNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, typeof(SegmentationTransformer).Assembly);
@@ -217,30 +211,8 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         {
             device = ComputeDevice.Auto;
         }
-        var files = ReadFiles(ctx, r);
+        var files = ArtifactFiles.Load(ctx, r);
         return new SegmentationTransformer(env, files, image, mask, volumes, output, flip, device);
-    }
-
-    internal static ArtifactFiles ReadFiles(object ctx, BinaryReader r)
-    {
-        int count = r.ReadInt32();
-        if (count is < 1 or > 64)
-        {
-            throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"The ThighSeg model inside the ML.NET model lists {count} files."));
-        }
-        var entries = new List<KeyValuePair<string, byte[]>>();
-        for (int i = 0; i < count; i++)
-        {
-            string name = r.ReadString();
-            ArtifactFiles.CheckName(name);
-            byte[]? bytes = null;
-            if (!MLNetBridge.TryLoadBinaryStream(ctx, EntryPrefix + name, e => bytes = e.ReadBytes(checked((int)(e.BaseStream.Length - e.BaseStream.Position)))))
-            {
-                throw new ModelFormatException($"The ML.NET model lacks the ThighSeg model file '{name}'.");
-            }
-            entries.Add(KeyValuePair.Create(name, bytes!));
-        }
-        return ArtifactFiles.FromEntries(entries);
     }
 
     /// <summary>Frees the network's native memory and deletes <see cref="ModelDirectory"/>.</summary>
