@@ -55,18 +55,11 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
         ArgumentNullException.ThrowIfNull(stacks);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         var (h, w) = TensorBridge.CommonSliceSize(stacks);
-        try
-        {
-            _options.Network.ValidateInputSize(h, w);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ThighSegException(ex.Message, ex);
-        }
         var o = _options;
         try
         {
             o.Validate();
+            o.Network.ValidateInputSize(h, w);
         }
         catch (ArgumentException ex)
         {
