@@ -17,6 +17,7 @@ public sealed class PretrainingTests
     };
 
     [Test]
+    [Category("Slow")] // trains: 10-35 s on a loaded 2-core machine
     public void PretrainEncoder_AppendSegmentation_FineTunesFromTheEncoderItJustPretrained()
     {
         var ml = new MLContext(seed: 3);
@@ -58,6 +59,7 @@ public sealed class PretrainingTests
     }
 
     [Test]
+    [Category("Slow")] // trains: 10-35 s on a loaded 2-core machine
     public void PretrainedEncoder_InitialisesFineTuning_AndSurvivesAnMLNetRoundTrip()
     {
         var ml = new MLContext(seed: 2);
