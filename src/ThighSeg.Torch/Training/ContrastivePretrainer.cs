@@ -54,17 +54,8 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
     {
         ArgumentNullException.ThrowIfNull(stacks);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
-        var (h, w) = TensorBridge.CommonSliceSize(stacks);
         var o = _options;
-        try
-        {
-            o.Validate();
-            o.Network.ValidateInputSize(h, w);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ThighSegException(ex.Message, ex);
-        }
+        TrainingInput.Check(o.Validate, o.Network, TensorBridge.CommonSliceSize(stacks));
         var sampler = PositionalSliceSampler.ForStacks(stacks, o.Schedule.Seed, requireLabels: false);
         if (sampler.Count < 2)
         {
