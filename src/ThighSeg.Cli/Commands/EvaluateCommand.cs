@@ -83,7 +83,12 @@ internal static class EvaluateCommand
         OutputGuard.RefuseInputs(outPath, "--out", (refDir, "--ref"), (predDir, "--pred"), (labelsPath, "--labels"));
         OutputGuard.RefuseInputs(summaryPath, "--summary", (refDir, "--ref"), (predDir, "--pred"), (labelsPath, "--labels"));
 
-        IReadOnlyDictionary<int, string>? labelNames = labelsPath is null ? null : ParseLabelsJson(labelsPath);
+        // labels.json is read by the one reader (LabelMap); it must name at least one non-zero label.
+        IReadOnlyDictionary<int, string>? labelNames = labelsPath is null ? null : LabelMap.Load(labelsPath).Names;
+        if (labelNames is not null && !labelNames.Keys.Any(k => k != 0))
+        {
+            throw new EvaluationInputException($"{labelsPath}: no non-zero label to evaluate.");
+        }
         var references = ListVolumes(refDir, readers);
         var predictions = ListVolumes(predDir, readers);
         if (references.Count == 0)
@@ -252,17 +257,6 @@ internal static class EvaluateCommand
                 $"Subject '{subject}': {file} contains label value(s) that {labelsPath} does not list: {string.Join(", ", unlisted.Take(20))}{(unlisted.Count > 20 ? ", ..." : "")}. " +
                 "The labels.json does not describe these label maps: fix it, or evaluate without --labels to use the labels present.");
         }
-    }
-
-    /// <summary>Reads labels.json with the dataset's one reader (<see cref="LabelMap.Load"/>); at least one non-zero label is required.</summary>
-    internal static IReadOnlyDictionary<int, string> ParseLabelsJson(string path)
-    {
-        var map = LabelMap.Load(path);
-        if (!map.Values.Any(k => k != 0))
-        {
-            throw new EvaluationInputException($"{path}: no non-zero label to evaluate.");
-        }
-        return map.Names;
     }
 }
 
