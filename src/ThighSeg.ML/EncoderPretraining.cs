@@ -87,16 +87,12 @@ public sealed class EncoderPretrainingEstimator : IEstimator<PretrainedEncoderTr
         var o = EstimatorOptions;
         TorchBackend.Initialize();
         using var ch = _host.Start("Fit");
-        var rows = DataViewIO.ReadRows(input, [(o.ImageColumnName, "image")], _host);
-        if (rows.Count == 0)
-        {
-            throw new ThighSegException("The input has no rows; pretraining needs at least one volume.");
-        }
+        var rows = DataViewIO.ReadRows(input, [(o.ImageColumnName, "image")], _host, "pretraining needs at least one volume");
         int seed = o.Seed ?? _host.Rand.Next();
         ch.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
             $"Pretraining ({o.Pretrain.Method}) on {rows.Count} volume(s), seed {seed}, device {TorchBackend.Resolve(o.Device)}."));
         var preprocessor = new Preprocessor(o.Preprocessing);
-        var ids = DataViewIO.DistinctSubjectIds(rows.Select(r => r[0]));
+        var ids = SubjectIds.Distinct(rows.Select(r => r[0]));
         var stacks = new List<SliceStack>();
         for (int i = 0; i < rows.Count; i++)
         {
@@ -128,7 +124,6 @@ public sealed class PretrainedEncoderTransformer : ITransformer, IDisposable
     internal const string LoaderSignature = "ThighSegEncoder";
     private const string ModelSignature = "THSGENCD";
     private const uint FormatVersion = 0x00010001;
-    private const string EntryPrefix = "ThighSeg.";
 
     private readonly ArtifactFiles _files;
     private readonly ScratchDirectory _scratch;
@@ -185,13 +180,17 @@ public sealed class PretrainedEncoderTransformer : ITransformer, IDisposable
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         throw new NotSupportedException("A pretrained encoder adds no columns; use it to initialise mlContext.ThighSeg().Segmentation(...).");
 
-    /// <summary>Returns <paramref name="input"/> unchanged after checking the image column.</summary>
+    /// <summary>
+    /// Returns the rows of <paramref name="input"/> unchanged (same schema, same values) after checking the image column.
+    /// The returned view carries this encoder: a <see cref="SegmentationEstimator"/> fitted on it directly (as in
+    /// <c>PretrainEncoder(...).Append(Segmentation(...))</c>) fine-tunes from this encoder.
+    /// </summary>
     /// <exception cref="SchemaMismatchException">The image column is missing or not text.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         GetOutputSchema(input.Schema);
-        return input;
+        return new EncoderCarryingDataView(input is EncoderCarryingDataView carried ? carried.Input : input, this);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
@@ -205,12 +204,7 @@ public sealed class PretrainedEncoderTransformer : ITransformer, IDisposable
         {
             w.Write(l);
         }
-        w.Write(_files.Count);
-        foreach (var (name, bytes) in _files.Files)
-        {
-            w.Write(name);
-            MLNetBridge.SaveBinaryStream(ctx, EntryPrefix + name, e => e.Write(bytes));
-        }
+        _files.Save(ctx, w);
     }
 
     private static object VersionInfo() => MLNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, typeof(PretrainedEncoderTransformer).Assembly);
@@ -230,7 +224,7 @@ public sealed class PretrainedEncoderTransformer : ITransformer, IDisposable
         {
             losses[i] = r.ReadDouble();
         }
-        return new PretrainedEncoderTransformer(env, SegmentationTransformer.ReadFiles(ctx, r), image, losses);
+        return new PretrainedEncoderTransformer(env, ArtifactFiles.Load(ctx, r), image, losses);
     }
 
     /// <summary>Deletes <see cref="ModelDirectory"/>.</summary>

@@ -23,6 +23,9 @@ namespace ThighSeg.ML;
 /// with <see cref="Options.Preprocessing"/>, and trains with <see cref="UNetSegmenter"/> (<see cref="Options.FineTune"/>).
 /// The label set is the set of values present in the label volumes; muscle names come from
 /// <see cref="Options.LabelNames"/>, else from the label files' stored names.</para>
+/// <para>Initialisation: <see cref="Options.PretrainedEncoderDirectory"/> when set; fitted on the output of a
+/// <see cref="PretrainedEncoderTransformer"/> (the chain <c>PretrainEncoder(...).Append(Segmentation(...))</c>), the
+/// encoder that chain just pretrained, which must have the same network options; otherwise random.</para>
 /// <para>Seed: <see cref="Options.Seed"/> when set, otherwise drawn from the <see cref="MLContext"/>'s seeded random
 /// source (so <c>new MLContext(seed: 1)</c> reproduces a CPU run exactly). Logging: progress and losses go to the
 /// context's <c>Log</c> event. Cancellation: <c>mlContext.CancelExecution()</c> or the token passed to
@@ -127,17 +130,14 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
         var o = EstimatorOptions;
         TorchBackend.Initialize();
         using var ch = _host.Start("Fit");
-        var rows = DataViewIO.ReadRows(input, [(o.ImageColumnName, "image"), (o.LabelColumnName, "label")], _host);
-        if (rows.Count == 0)
-        {
-            throw new ThighSegException("The input has no rows; fine-tuning needs at least one labelled volume.");
-        }
+        var rows = DataViewIO.ReadRows(input, [(o.ImageColumnName, "image"), (o.LabelColumnName, "label")], _host, "fine-tuning needs at least one labelled volume");
+        string? encoderDirectory = EncoderDirectory(input, o);
         int seed = o.Seed ?? _host.Rand.Next();
         ch.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
             $"Fine-tuning on {rows.Count} labelled volume(s), seed {seed}, device {TorchBackend.Resolve(o.Device)}."));
 
         var preprocessor = new Preprocessor(o.Preprocessing);
-        var ids = DataViewIO.DistinctSubjectIds(rows.Select(r => r[0]));
+        var ids = SubjectIds.Distinct(rows.Select(r => r[0]));
         var stacks = new List<SliceStack>();
         var names = new Dictionary<int, string>();
         for (int i = 0; i < rows.Count; i++)
@@ -169,7 +169,7 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var segmenter = new UNetSegmenter(WithSeed(o.FineTune, seed), o.Device);
-        var result = segmenter.FineTune(stacks, o.PretrainedEncoderDirectory, classes, checkpointDirectory: null,
+        var result = segmenter.FineTune(stacks, encoderDirectory, classes, checkpointDirectory: null,
             progress: new ChannelProgress(ch, _host, cts), cancellationToken: cts.Token);
         ArtifactFiles files;
         using (var model = result.Model)
@@ -182,6 +182,38 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
             $"Selected epoch {result.BestEpoch}{(result.BestValidationDice is double d ? $" (validation Dice {d:F4})" : "")}; classes {string.Join(", ", classes.Values)}."));
         string output = o.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "thighseg-predictions", Guid.NewGuid().ToString("N"));
         return new SegmentationTransformer(_host, files, o.ImageColumnName, o.PredictedMaskColumnName, o.VolumesColumnName, output, o.FlipTta, o.Device);
+    }
+
+    /// <summary>
+    /// The encoder to start from: <see cref="Options.PretrainedEncoderDirectory"/>, or the encoder carried by
+    /// <paramref name="input"/> when it is the output of a <see cref="PretrainedEncoderTransformer"/> (an estimator chain
+    /// <c>PretrainEncoder(...).Append(Segmentation(...))</c>), checked against the fine-tuning network.
+    /// </summary>
+    /// <exception cref="ThighSegException">The carried encoder's network differs from <see cref="FineTuneOptions.Network"/>,
+    /// or the options name another encoder folder.</exception>
+    internal static string? EncoderDirectory(IDataView input, Options o)
+    {
+        if (input is not EncoderCarryingDataView carried)
+        {
+            return o.PretrainedEncoderDirectory;
+        }
+        var encoder = carried.Encoder;
+        string carriedDirectory = encoder.ModelDirectory;
+        if (o.PretrainedEncoderDirectory is string own && Path.GetFullPath(own) != Path.GetFullPath(carriedDirectory))
+        {
+            throw new ThighSegException(
+                $"This segmentation estimator follows a pretrained encoder (an estimator chain PretrainEncoder(...).Append(Segmentation(...))) " +
+                $"but its options name another encoder, PretrainedEncoderDirectory = '{own}'. Leave PretrainedEncoderDirectory null to fine-tune from the chain's encoder, or fit the segmentation estimator on its own.");
+        }
+        var a = encoder.Network;
+        var b = o.FineTune.Network;
+        if (a != b)
+        {
+            throw new ThighSegException(string.Create(CultureInfo.InvariantCulture,
+                $"Cannot fine-tune from the encoder pretrained earlier in this estimator chain: it has network F={a.BaseFilters}, depth {a.Depth}, {a.Norm} norm, {a.InChannels} channel(s), " +
+                $"but FineTune.Network is F={b.BaseFilters}, depth {b.Depth}, {b.Norm} norm, {b.InChannels} channel(s). Give both estimators the same network options."));
+        }
+        return carriedDirectory;
     }
 
     internal static FineTuneOptions WithSeed(FineTuneOptions f, int seed) => f with { Schedule = f.Schedule with { Seed = seed } };

@@ -10,6 +10,7 @@ using ThighSeg.IO;
 using ThighSeg.ML.Internal;
 using ThighSeg.Torch;
 using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.ML;
@@ -47,14 +48,12 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
     internal const string SlotNamesKind = "SlotNames";
     private const string ModelSignature = "THSGSEGM";
     private const uint FormatVersion = 0x00010001;
-    private const string EntryPrefix = "ThighSeg.";
 
     private readonly ArtifactFiles _files;
     private readonly ScratchDirectory _scratch;
     private readonly IHost _host;
     private readonly object _gate = new();
-    private readonly Preprocessor _preprocessor;
-    private UNetSegmentationModel? _model;
+    private VolumeSegmenter? _segmenter;
     private bool _disposed;
 
     internal SegmentationTransformer(IHostEnvironment env, ArtifactFiles files, string imageColumnName, string predictedMaskColumnName,
@@ -81,7 +80,6 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         }
         Classes = Manifest.Classes!;
         MuscleNames = Classes.Values.Where(v => v != 0).Select(Classes.Name).ToArray();
-        _preprocessor = new Preprocessor(Preprocessing);
         ImageColumnName = imageColumnName;
         PredictedMaskColumnName = predictedMaskColumnName;
         VolumesColumnName = volumesColumnName;
@@ -165,7 +163,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var image = VolumeFormats.Default.Read(imagePath).Image;
-        string maskPath = Path.Combine(OutputDirectory, DataViewIO.SubjectId(imagePath) + ".nii.gz");
+        string maskPath = Path.Combine(OutputDirectory, SubjectIds.FromPath(imagePath) + ".nii.gz");
         if (string.Equals(Path.GetFullPath(imagePath), maskPath, StringComparison.Ordinal))
         {
             throw new ThighSegException($"The prediction for '{imagePath}' would overwrite the image itself; choose another output folder.");
@@ -174,8 +172,9 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _model ??= UNetSegmentationModel.Load(_scratch.Path, Device);
-            labels = _model.PredictVolume(_preprocessor.Prepare(image, null, DataViewIO.SubjectId(imagePath)), withProbabilities: false, flipTta: FlipTta).Labels;
+            // The one file -> labels path (the CLI's too): the model and the preprocessing rebuilt from the artifact's manifest.
+            _segmenter ??= VolumeSegmenter.Load(_scratch.Path, Device);
+            labels = _segmenter.Predict(image, new VolumePredictionOptions(FlipTta: FlipTta), SubjectIds.FromPath(imagePath)).Labels;
         }
         Directory.CreateDirectory(OutputDirectory);
         VolumeFormats.Default.WriteLabels(maskPath, labels, Classes.Names);
@@ -196,12 +195,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         w.Write(OutputDirectory);
         w.Write(FlipTta);
         w.Write((int)Device);
-        w.Write(_files.Count);
-        foreach (var (name, bytes) in _files.Files)
-        {
-            w.Write(name);
-            MLNetBridge.SaveBinaryStream(ctx, EntryPrefix + name, e => e.Write(bytes));
-        }
+        _files.Save(ctx, w);
     }
 
     private static object VersionInfo() => MLNetBridge.VersionInfo(ModelSignature, FormatVersion, LoaderSignature, typeof(SegmentationTransformer).Assembly);
@@ -217,30 +211,8 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         {
             device = ComputeDevice.Auto;
         }
-        var files = ReadFiles(ctx, r);
+        var files = ArtifactFiles.Load(ctx, r);
         return new SegmentationTransformer(env, files, image, mask, volumes, output, flip, device);
-    }
-
-    internal static ArtifactFiles ReadFiles(object ctx, BinaryReader r)
-    {
-        int count = r.ReadInt32();
-        if (count is < 1 or > 64)
-        {
-            throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"The ThighSeg model inside the ML.NET model lists {count} files."));
-        }
-        var entries = new List<KeyValuePair<string, byte[]>>();
-        for (int i = 0; i < count; i++)
-        {
-            string name = r.ReadString();
-            ArtifactFiles.CheckName(name);
-            byte[]? bytes = null;
-            if (!MLNetBridge.TryLoadBinaryStream(ctx, EntryPrefix + name, e => bytes = e.ReadBytes(checked((int)(e.BaseStream.Length - e.BaseStream.Position)))))
-            {
-                throw new ModelFormatException($"The ML.NET model lacks the ThighSeg model file '{name}'.");
-            }
-            entries.Add(KeyValuePair.Create(name, bytes!));
-        }
-        return ArtifactFiles.FromEntries(entries);
     }
 
     /// <summary>Frees the network's native memory and deletes <see cref="ModelDirectory"/>.</summary>
@@ -253,8 +225,8 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
                 return;
             }
             _disposed = true;
-            _model?.Dispose();
-            _model = null;
+            _segmenter?.Dispose();
+            _segmenter = null;
             _scratch.Dispose();
         }
     }

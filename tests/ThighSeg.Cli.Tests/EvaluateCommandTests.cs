@@ -8,26 +8,9 @@ using ThighSeg.IO.Nifti;
 namespace ThighSeg.Cli.Tests;
 
 [TestFixture]
-public sealed class EvaluateCommandTests
+public sealed class EvaluateCommandTests : EvaluationFolders
 {
-    private string _dir = "";
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "thighseg-evaluate-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.Combine(_dir, "ref"));
-        Directory.CreateDirectory(Path.Combine(_dir, "pred"));
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private string RefDir => Path.Combine(_dir, "ref");
-
-    private string PredDir => Path.Combine(_dir, "pred");
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    private static (int Code, string Out, string Err) RunWithTestReader(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -58,14 +41,16 @@ public sealed class EvaluateCommandTests
         return v;
     }
 
-    private string[] Args(string outPath, bool labels = true)
+    private const string LabelsJson = "{\"0\": \"background\", \"1\": \"vastus_lateralis\", \"2\": \"rectus_femoris\"}";
+
+    private string[] Args(string outPath, bool labels = true, string json = LabelsJson)
     {
         var args = new List<string> { "evaluate", "--pred", PredDir, "--ref", RefDir, "--out", outPath };
         if (labels)
         {
-            string json = Path.Combine(_dir, "labels.json");
-            File.WriteAllText(json, "{\"0\": \"background\", \"1\": \"vastus_lateralis\", \"2\": \"rectus_femoris\", \"3\": \"sartorius\"}");
-            args.AddRange(["--labels", json]);
+            string path = Path.Combine(Dir, "labels.json");
+            File.WriteAllText(path, json);
+            args.AddRange(["--labels", path]);
         }
         return [.. args];
     }
@@ -77,28 +62,108 @@ public sealed class EvaluateCommandTests
         TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), Map());
         TextLabelReader.Write(Path.Combine(RefDir, "sub-02.tlm"), Map());
         TextLabelReader.Write(Path.Combine(PredDir, "sub-02.tlm"), Map(shift: 1));
-        string outPath = Path.Combine(_dir, "out", "metrics.csv");
+        string outPath = Path.Combine(Dir, "out", "metrics.csv");
 
-        var (code, text, err) = Run(Args(outPath));
+        var (code, text, err) = RunWithTestReader(Args(outPath));
 
         Assert.That(code, Is.Zero, err);
         string[] lines = File.ReadAllLines(outPath);
         Assert.Multiple(() =>
         {
+            // Subject ids follow the one rule (SubjectIds): only volume extensions are removed, so this test format keeps ".tlm".
             Assert.That(lines[0], Is.EqualTo("subject,label,label_name,presence,dice,hd95_mm,assd_mm,rvd,volume_ml_ref,volume_ml_pred"));
-            Assert.That(lines, Has.Length.EqualTo(1 + (2 * 3)));
+            Assert.That(lines, Has.Length.EqualTo(1 + (2 * 2)));
             // Label 1: 3×3×4 = 36 voxels of 1×1×2 mm = 72 mm³ = 0.072 mL.
-            Assert.That(lines[1], Is.EqualTo("sub-01,1,vastus_lateralis,both,1,0,0,0,0.072,0.072"));
-            Assert.That(lines[3], Is.EqualTo("sub-01,3,sartorius,neither,NaN,NaN,NaN,NaN,0,0"));
+            Assert.That(lines[1], Is.EqualTo("sub-01.tlm,1,vastus_lateralis,both,1,0,0,0,0.072,0.072"));
             // sub-02, label 1: reference x 0..2, prediction x 1..3 -> overlap 2 of 3 columns: dice 2/3.
-            Assert.That(lines[4], Does.StartWith("sub-02,1,vastus_lateralis,both,0.6666666666666666,"));
-            Assert.That(File.Exists(Path.Combine(_dir, "out", "metrics.summary.csv")), Is.True);
+            Assert.That(lines[3], Does.StartWith("sub-02.tlm,1,vastus_lateralis,both,0.6666666666666666,"));
+            Assert.That(File.Exists(Path.Combine(Dir, "out", "metrics.summary.csv")), Is.True);
             Assert.That(text, Does.Contain("vastus_lateralis").And.Contain("hd95_mm").And.Contain("0.833 ± 0.236"));
         });
-        string summary = File.ReadAllText(Path.Combine(_dir, "out", "metrics.summary.csv"));
+        string summary = File.ReadAllText(Path.Combine(Dir, "out", "metrics.summary.csv"));
         double expected = (1 + (2.0 / 3)) / 2;
         Assert.That(summary, Does.Contain("1,vastus_lateralis,dice,2,2,0," + expected.ToString(CultureInfo.InvariantCulture)));
-        Assert.That(summary, Does.Contain("3,sartorius,dice,2,0,2,NaN,NaN"));
+    }
+
+    [Test]
+    public void Evaluate_ReportsNeitherRows_ForALabelOfLabelsJsonAbsentFromOneSubject()
+    {
+        TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
+        TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), Map());
+        var onlyOne = Map();
+        onlyOne.Data.AsSpan().Replace(2, 0);
+        TextLabelReader.Write(Path.Combine(RefDir, "sub-02.tlm"), onlyOne);
+        TextLabelReader.Write(Path.Combine(PredDir, "sub-02.tlm"), onlyOne);
+        string outPath = Path.Combine(Dir, "m.csv");
+
+        var (code, _, err) = RunWithTestReader(Args(outPath));
+
+        Assert.That(code, Is.Zero, err);
+        Assert.That(File.ReadAllLines(outPath)[4], Is.EqualTo("sub-02.tlm,2,rectus_femoris,neither,NaN,NaN,NaN,NaN,0,0"));
+    }
+
+    [Test]
+    public void Evaluate_RefusesLabelsJson_ThatOmitsALabelValueOfTheVolumes_AndWritesNothing()
+    {
+        // Before: label 2 was silently left out of the evaluation, exit 0.
+        TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
+        TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), Map());
+        string outPath = Path.Combine(Dir, "m.csv");
+
+        var (code, _, err) = RunWithTestReader(Args(outPath, json: "{\"0\": \"background\", \"1\": \"vastus_lateralis\"}"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(err, Does.Contain("sub-01").And.Contain("does not list: 2").And.Contain("labels.json"));
+            Assert.That(File.Exists(outPath), Is.False);
+        });
+    }
+
+    [Test]
+    public void Evaluate_RefusesLabelsJson_ThatOmitsALabelValueOfAPrediction()
+    {
+        TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
+        var extra = Map();
+        extra[5, 5, 3] = 7;
+        TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), extra);
+
+        var (code, _, err) = RunWithTestReader(Args(Path.Combine(Dir, "m.csv")));
+
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain(Path.Combine(PredDir, "sub-01.tlm")).And.Contain("does not list: 7"));
+    }
+
+    [Test]
+    public void Evaluate_RefusesLabelsJson_ListingALabelThatNoReferenceContains()
+    {
+        // Before: label 3 was reported for every subject as NaN ("neither"), exit 0.
+        TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
+        TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), Map());
+        string outPath = Path.Combine(Dir, "m.csv");
+
+        var (code, _, err) = RunWithTestReader(Args(outPath, json: "{\"1\": \"vastus_lateralis\", \"2\": \"rectus_femoris\", \"3\": \"sartorius\"}"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(err, Does.Contain("3 (sartorius)").And.Contain("no reference label map"));
+            Assert.That(File.Exists(outPath), Is.False);
+        });
+    }
+
+    [Test]
+    public void Evaluate_WithoutLabelsJson_NamesLabelsFromThePredictionsLabelExtension_WhenTheReferenceHasNone()
+    {
+        var writer = new NiftiWriter();
+        writer.WriteLabels(Path.Combine(RefDir, "sub-01.nii.gz"), Map());
+        writer.WriteLabels(Path.Combine(PredDir, "sub-01.nii.gz"), Map(), new Dictionary<int, string> { [1] = "gracilis", [2] = "sartorius" });
+        string outPath = Path.Combine(Dir, "m.csv");
+
+        var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--out", outPath);
+
+        Assert.That(code, Is.Zero, err);
+        Assert.That(File.ReadAllLines(outPath).Skip(1).Select(l => l.Split(',')[2]), Is.EqualTo(new[] { "gracilis", "sartorius" }));
     }
 
     [Test]
@@ -106,8 +171,8 @@ public sealed class EvaluateCommandTests
     {
         TextLabelReader.Write(Path.Combine(RefDir, "a.tlm"), Map());
         TextLabelReader.Write(Path.Combine(PredDir, "a.tlm"), Map());
-        string outPath = Path.Combine(_dir, "m.csv");
-        var (code, _, err) = Run(Args(outPath, labels: false));
+        string outPath = Path.Combine(Dir, "m.csv");
+        var (code, _, err) = RunWithTestReader(Args(outPath, labels: false));
         Assert.That(code, Is.Zero, err);
         var lines = File.ReadAllLines(outPath);
         Assert.That(lines.Skip(1).Select(l => l.Split(',')[2]), Is.EqualTo(new[] { "label_1", "label_2" }));
@@ -119,10 +184,10 @@ public sealed class EvaluateCommandTests
         TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
         TextLabelReader.Write(Path.Combine(RefDir, "sub-02.tlm"), Map());
         TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), Map());
-        string outPath = Path.Combine(_dir, "metrics.csv");
+        string outPath = Path.Combine(Dir, "metrics.csv");
         File.WriteAllText(outPath, "previous results");
 
-        var (code, _, err) = Run(Args(outPath));
+        var (code, _, err) = RunWithTestReader(Args(outPath));
 
         Assert.That(code, Is.EqualTo(1));
         Assert.That(err, Does.Contain("sub-02").And.Contain("No prediction"));
@@ -134,7 +199,7 @@ public sealed class EvaluateCommandTests
     {
         TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
         TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), Map(sz: 3));
-        var (code, _, err) = Run(Args(Path.Combine(_dir, "metrics.csv")));
+        var (code, _, err) = RunWithTestReader(Args(Path.Combine(Dir, "metrics.csv")));
         Assert.That(code, Is.EqualTo(1));
         Assert.That(err, Does.Contain("sub-01").And.Contain("spacing"));
     }
@@ -145,7 +210,7 @@ public sealed class EvaluateCommandTests
         TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
         var bad = Map().Data.Select(v => v + 0.5f).ToArray();
         TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), new Volume<float>(new VolumeShape(6, 6, 4), Affine.FromSpacing(1, 1, 2), bad));
-        var (code, _, err) = Run(Args(Path.Combine(_dir, "metrics.csv")));
+        var (code, _, err) = RunWithTestReader(Args(Path.Combine(Dir, "metrics.csv")));
         Assert.That(code, Is.EqualTo(1));
         Assert.That(err, Does.Contain("not a label map"));
     }
@@ -155,9 +220,9 @@ public sealed class EvaluateCommandTests
     {
         TextLabelReader.Write(Path.Combine(RefDir, "sub-01.tlm"), Map());
         TextLabelReader.Write(Path.Combine(PredDir, "sub-01.tlm"), Map());
-        string json = Path.Combine(_dir, "bad.json");
+        string json = Path.Combine(Dir, "bad.json");
         File.WriteAllText(json, "{\"one\": \"vastus\"}");
-        var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", json, "--out", Path.Combine(_dir, "m.csv"));
+        var (code, _, err) = RunWithTestReader("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", json, "--out", Path.Combine(Dir, "m.csv"));
         Assert.That(code, Is.EqualTo(1));
         Assert.That(err, Does.Contain("'one'"));
     }
@@ -165,10 +230,10 @@ public sealed class EvaluateCommandTests
     [Test]
     public void Evaluate_ExitsWithCode2_ForMissingFolderOrMissingOut()
     {
-        var (code, _, err) = Run("evaluate", "--pred", Path.Combine(_dir, "nope"), "--ref", RefDir, "--out", Path.Combine(_dir, "m.csv"));
+        var (code, _, err) = RunWithTestReader("evaluate", "--pred", Path.Combine(Dir, "nope"), "--ref", RefDir, "--out", Path.Combine(Dir, "m.csv"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("--pred"));
-        (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir);
+        (code, _, err) = RunWithTestReader("evaluate", "--pred", PredDir, "--ref", RefDir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("--out"));
     }
@@ -176,7 +241,7 @@ public sealed class EvaluateCommandTests
     [Test]
     public void Help_DescribesTheOptions()
     {
-        var (code, text, _) = Run("evaluate", "--help");
+        var (code, text, _) = RunWithTestReader("evaluate", "--help");
         Assert.That(code, Is.Zero);
         Assert.That(text, Does.Contain("--pred").And.Contain("--ref").And.Contain("--labels").And.Contain("--out"));
     }
@@ -191,27 +256,19 @@ public sealed class EvaluateCommandTests
         writer.WriteLabels(Path.Combine(PredDir, "sub-01.nii.gz"), Map(shift: 1));
         writer.WriteLabels(Path.Combine(RefDir, "sub-02.nii"), Map(), names);
         writer.WriteLabels(Path.Combine(PredDir, "sub-02.nii"), Map());
-        string outPath = Path.Combine(_dir, "metrics.csv");
-        using var output = new StringWriter();
-        using var error = new StringWriter();
+        string outPath = Path.Combine(Dir, "metrics.csv");
 
-        int code = CliApp.Run(["evaluate", "--pred", PredDir, "--ref", RefDir, "--out", outPath], output, error);
+        var (code, text, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--out", outPath);
 
-        Assert.That(code, Is.Zero, error.ToString());
+        Assert.That(code, Is.Zero, err);
         string[] lines = File.ReadAllLines(outPath);
         Assert.That(lines, Has.Length.EqualTo(5));
         Assert.That(lines[1], Does.StartWith("sub-01,1,vastus_lateralis,both,0.6666666666666666,"));
         Assert.That(lines[2], Does.StartWith("sub-01,2,rectus_femoris,both,"));
         Assert.That(lines[3], Is.EqualTo("sub-02,1,vastus_lateralis,both,1,0,0,0,0.072,0.072"));
-        Assert.That(File.Exists(Path.Combine(_dir, "metrics.summary.csv")), Is.True);
-        Assert.That(output.ToString(), Does.Contain("vastus_lateralis"));
+        Assert.That(File.Exists(Path.Combine(Dir, "metrics.summary.csv")), Is.True);
+        Assert.That(text, Does.Contain("vastus_lateralis"));
     }
-
-    [TestCase("sub-01.nii.gz", "sub-01")]
-    [TestCase("sub.01.nii", "sub.01")]
-    [TestCase("case7.tlm", "case7")]
-    public void SubjectOf_StripsTheVolumeExtension(string file, string subject) =>
-        Assert.That(EvaluateCommand.SubjectOf(Path.Combine("/data", file)), Is.EqualTo(subject));
 
     /// <summary>
     /// A tiny text format for tests (ThighSeg's NIfTI reader lives in the IO branch): line 1 "X Y Z sx sy sz", line 2 the

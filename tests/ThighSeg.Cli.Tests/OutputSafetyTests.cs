@@ -8,33 +8,8 @@ namespace ThighSeg.Cli.Tests;
 
 /// <summary>No verb destroys what it did not write; readers' failures are exit 1 with the library's message.</summary>
 [TestFixture]
-public sealed class OutputSafetyTests
+public sealed class OutputSafetyTests : EvaluationFolders
 {
-    private string _dir = "";
-
-    [SetUp]
-    public void SetUp()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "thighseg-outsafety-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.Combine(_dir, "ref"));
-        Directory.CreateDirectory(Path.Combine(_dir, "pred"));
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private string RefDir => Path.Combine(_dir, "ref");
-
-    private string PredDir => Path.Combine(_dir, "pred");
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private void WritePair()
     {
         var v = new Volume<int>(new VolumeShape(6, 6, 4), Affine.FromSpacing(1, 1, 2));
@@ -65,7 +40,7 @@ public sealed class OutputSafetyTests
     public void Evaluate_OutAtItsOwnLabelsJson_IsRefused_AndTheFileSurvives()
     {
         WritePair();
-        string labels = Path.Combine(_dir, "labels.json");
+        string labels = Path.Combine(Dir, "labels.json");
         const string json = "{\"0\": \"background\", \"1\": \"a\", \"2\": \"b\"}";
         File.WriteAllText(labels, json);
         var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", labels);
@@ -76,7 +51,7 @@ public sealed class OutputSafetyTests
             Assert.That(File.ReadAllText(labels), Is.EqualTo(json));
         });
         // --summary at it too.
-        (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", Path.Combine(_dir, "m.csv"), "--summary", labels);
+        (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", Path.Combine(Dir, "m.csv"), "--summary", labels);
         Assert.That(code, Is.EqualTo(2), err);
         Assert.That(err, Does.Contain("--summary"));
         Assert.That(File.ReadAllText(labels), Is.EqualTo(json));
@@ -86,9 +61,9 @@ public sealed class OutputSafetyTests
     public void Evaluate_LabelsJsonWithALoneSurrogate_IsExit1NamingTheFile()
     {
         WritePair();
-        string labels = Path.Combine(_dir, "labels.json");
+        string labels = Path.Combine(Dir, "labels.json");
         File.WriteAllText(labels, "{\"0\": \"background\", \"1\": \"\\ud800\"}");
-        var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", Path.Combine(_dir, "m.csv"));
+        var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", Path.Combine(Dir, "m.csv"));
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(1), err);
@@ -100,9 +75,9 @@ public sealed class OutputSafetyTests
     public void Evaluate_LabelsJson_IsReadByLabelMap_TheOneReader()
     {
         WritePair();
-        string labels = Path.Combine(_dir, "labels.json");
+        string labels = Path.Combine(Dir, "labels.json");
         File.WriteAllText(labels, "{\"1\": \"a\", \"1\": \"b\"}");
-        var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", Path.Combine(_dir, "m.csv"));
+        var (code, _, err) = Run("evaluate", "--pred", PredDir, "--ref", RefDir, "--labels", labels, "--out", Path.Combine(Dir, "m.csv"));
         Assert.That(code, Is.EqualTo(1), err);
         Assert.That(err, Does.Contain("appears twice"));
     }
@@ -110,7 +85,7 @@ public sealed class OutputSafetyTests
     [Test]
     public void Synth_IntoANonEmptyFolder_IsRefused_AndNothingIsReplaced()
     {
-        string cohort = Path.Combine(_dir, "cohort");
+        string cohort = Path.Combine(Dir, "cohort");
         Assert.That(Run("synth", "--out", cohort, "--subjects", "2", "--labeled", "1", "--test", "0", "--size", "32").Code, Is.Zero);
         string label = Path.Combine(cohort, "labels", "sub-001.nii.gz");
         byte[] before = File.ReadAllBytes(label);
@@ -153,8 +128,8 @@ public sealed class OutputSafetyTests
             Assert.Ignore("/dev/full is not available");
         }
         var ex = Assert.Throws<ThighSegException>(() =>
-            SynthCommand.Run(new SynthRequest(Path.Combine(_dir, "full"), 3, 1, 0, 1, 32), new FullDiskWriter(), TextWriter.Null))!;
-        Assert.That(ex.Message, Does.Contain("writing the cohort").And.Contain(Path.Combine(_dir, "full")));
+            SynthCommand.Run(new SynthRequest(Path.Combine(Dir, "full"), 3, 1, 0, 1, 32), new FullDiskWriter(), TextWriter.Null))!;
+        Assert.That(ex.Message, Does.Contain("writing the cohort").And.Contain(Path.Combine(Dir, "full")));
         Assert.That(ex.InnerException, Is.InstanceOf<IOException>());
     }
 }

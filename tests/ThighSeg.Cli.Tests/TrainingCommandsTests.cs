@@ -28,6 +28,7 @@ public sealed class TrainingCommandsTests
     }
 
     [Test]
+    [Category("Slow")] // synth, pretrain, finetune and a resumed rerun: 2-45 s depending on the machine\'s load
     public void SynthPretrainFinetune_WritesModels_AndRerunResumes()
     {
         string cohort = Path.Combine(_dir, "cohort"), pcl = Path.Combine(_dir, "pcl"), seg = Path.Combine(_dir, "seg");

@@ -68,6 +68,7 @@ public sealed class SegmentationEstimatorTests
     }
 
     [Test]
+    [Category("Slow")] // trains: 10-35 s on a loaded 2-core machine
     public void SaveAndLoad_ThroughMLNetZip_PredictsIdentically_InAPipeline()
     {
         var ml = new MLContext(seed: 1);
@@ -132,6 +133,7 @@ public sealed class SegmentationEstimatorTests
     }
 
     [Test]
+    [Category("Slow")] // trains: 10-35 s on a loaded 2-core machine
     public void SameContextSeed_GivesIdenticalWeights_AndOptionsSeedOverridesTheContext()
     {
         byte[] Weights(MLContext ml, int? seed)

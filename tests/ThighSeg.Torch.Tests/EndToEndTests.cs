@@ -10,6 +10,7 @@ namespace ThighSeg.Torch.Tests;
 public class EndToEndTests
 {
     [Test]
+    [Category("Slow")] // pretrains and fine-tunes: about 25 s on a loaded 2-core machine
     public void PhantomCohort_GeneratePreparePretrainFineTunePredictRestore()
     {
         var generator = new ThighPhantomGenerator(new PhantomOptions { MatrixSize = 64, MinSlices = 8, MaxSlices = 12 });

@@ -142,6 +142,7 @@ public class ScalarSafetyTests
     }
 
     [Test]
+    [Category("Slow")] // 600 steps under a thread forcing collections: minutes on a loaded 2-core machine
     public void TrainingSteps_SurviveContinuousGarbageCollection([Values(NormKind.Batch, NormKind.Instance)] NormKind norm)
     {
         // With a thread forcing collections and finalisers, an implicit TorchSharp Scalar anywhere on these paths (for

@@ -46,6 +46,7 @@ public class TrainingTests
     }
 
     [Test]
+    [Category("Slow")] // 60 epochs: about 15 s on a loaded 2-core machine
     public void UNet_OverfitsOneLabelledBatch_ToDiceAbove095()
     {
         var stack = Synthetic.Stack("s0", size: 32, depth: 8, seed: 3);
@@ -226,6 +227,7 @@ public class TrainingTests
     }
 
     [Test]
+    [Category("Slow")] // fine-tunes, cancels and resumes: about 15 s on a loaded 2-core machine
     public void FineTuning_IsDeterministic_AndResumable()
     {
         var data = Synthetic.Cohort(3, seed: 4);

@@ -14,8 +14,10 @@ namespace ThighSeg.Cli.Commands;
 /// SD over subjects) written next to the CSV and printed. See docs/metrics.md.
 /// </summary>
 /// <remarks>
-/// Files are paired by subject name: the file name without its volume extension (<c>.nii.gz</c>, <c>.nii</c>, or the
-/// last extension otherwise). Every reference needs a prediction (otherwise exit 1 naming the missing ones); predictions
+/// Files are paired by subject id (<see cref="SubjectIds.FromPath"/>: the file name without its volume extension).
+/// Two files of one folder with the same id (<c>x.nii</c> and <c>x.nii.gz</c>) are refused rather than renamed as the
+/// cohort job does (<see cref="SubjectIds.Disambiguate"/>): a pairing across two folders must not depend on which
+/// extensions each folder happens to hold. Every reference needs a prediction (otherwise exit 1 naming the missing ones); predictions
 /// without a reference are listed and ignored. Volumes are read by the first <see cref="IVolumeReader"/> that accepts
 /// the file and must hold integer label values on the same grid.
 /// </remarks>
@@ -26,7 +28,7 @@ internal static class EvaluateCommand
         ArgumentNullException.ThrowIfNull(readers);
         var pred = new Option<string>("--pred") { Description = "Folder of predicted label maps (one file per subject).", Required = true };
         var reference = new Option<string>("--ref") { Description = "Folder of reference (ground-truth) label maps, named like the predictions.", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "labels.json mapping label values to names ({\"0\": \"background\", \"1\": \"vastus_lateralis\", ...}); its non-zero labels are evaluated for every subject. Default: the labels found in each pair of volumes." };
+        var labels = new Option<string?>("--labels") { Description = "labels.json mapping label values to names ({\"0\": \"background\", \"1\": \"vastus_lateralis\", ...}); its non-zero labels are evaluated for every subject; it must list every label value of the volumes, and each of its labels must occur in some reference. Default: the labels found in each pair of volumes, named as stored in the files (NIfTI label extension), else label_<value>." };
         var outPath = new Option<string>("--out") { Description = "CSV file for per-subject, per-label metrics (subject,label,label_name,presence,dice,hd95_mm,assd_mm,rvd,volume_ml_ref,volume_ml_pred).", Required = true };
         var summaryPath = new Option<string?>("--summary") { Description = "CSV file for the summary (mean and SD over subjects). Default: next to --out, named <out>.summary.csv." };
         var threads = new Option<int>("--threads") { Description = "Labels evaluated concurrently (results do not depend on it).", DefaultValueFactory = _ => 1 };
@@ -81,7 +83,12 @@ internal static class EvaluateCommand
         OutputGuard.RefuseInputs(outPath, "--out", (refDir, "--ref"), (predDir, "--pred"), (labelsPath, "--labels"));
         OutputGuard.RefuseInputs(summaryPath, "--summary", (refDir, "--ref"), (predDir, "--pred"), (labelsPath, "--labels"));
 
-        IReadOnlyDictionary<int, string>? labelNames = labelsPath is null ? null : ParseLabelsJson(labelsPath);
+        // labels.json is read by the one reader (LabelMap); it must name at least one non-zero label.
+        IReadOnlyDictionary<int, string>? labelNames = labelsPath is null ? null : LabelMap.Load(labelsPath).Names;
+        if (labelNames is not null && !labelNames.Keys.Any(k => k != 0))
+        {
+            throw new EvaluationInputException($"{labelsPath}: no non-zero label to evaluate.");
+        }
         var references = ListVolumes(refDir, readers);
         var predictions = ListVolumes(predDir, readers);
         if (references.Count == 0)
@@ -107,29 +114,31 @@ internal static class EvaluateCommand
             MaxDegreeOfParallelism = threads,
         };
         var rows = new List<SubjectMetrics>();
+        var referenceValues = new SortedSet<int>();
         var subjects = references.Keys.Order(StringComparer.Ordinal).ToList();
         for (int i = 0; i < subjects.Count; i++)
         {
             string subject = subjects[i];
             var (refVolume, refNames) = ReadLabelMap(references[subject], readers);
-            var (predVolume, _) = ReadLabelMap(predictions[subject], readers);
+            var (predVolume, predNames) = ReadLabelMap(predictions[subject], readers);
             var options = baseOptions;
             if (labelNames is null)
             {
-                // Names stored with the reference file, else generic names.
+                // Names stored with the reference file (a NIfTI label extension), else with the prediction, else generic names.
                 var names = new Dictionary<int, string>();
-                if (refNames is not null)
+                foreach (var stored in (IReadOnlyDictionary<int, string>?[])[refNames, predNames])
                 {
-                    foreach (var (value, name) in refNames)
+                    foreach (var (value, name) in stored ?? new Dictionary<int, string>())
                     {
-                        names[value] = name;
+                        names.TryAdd(value, name);
                     }
                 }
                 options = baseOptions with { LabelNames = names };
             }
             else
             {
-                WarnAboutUnlistedLabels(output, subject, refVolume, predVolume, labelNames);
+                RefuseUnlistedLabels(labelsPath!, subject, references[subject], refVolume, labelNames, referenceValues);
+                RefuseUnlistedLabels(labelsPath!, subject, predictions[subject], predVolume, labelNames, null);
             }
             IReadOnlyList<SubjectMetrics> subjectRows;
             try
@@ -149,6 +158,17 @@ internal static class EvaluateCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{subjects.Count}] {subject}: {subjectRows.Count} labels, mean dice {meanDice:0.000}"));
         }
 
+        if (labelNames is not null)
+        {
+            var absent = labelNames.Keys.Where(v => v != 0 && !referenceValues.Contains(v)).Order().ToList();
+            if (absent.Count > 0)
+            {
+                throw new EvaluationInputException(
+                    $"{labelsPath} lists label(s) that no reference label map in {refDir} contains: {string.Join(", ", absent.Select(v => $"{v} ({labelNames[v]})"))}. " +
+                    "The labels.json does not describe these label maps: fix it, or evaluate without --labels to use the labels present.");
+            }
+        }
+
         var summary = MetricAggregation.Summarize(rows);
         MetricCsv.WriteRows(outPath, rows);
         MetricCsv.WriteSummary(summaryPath, summary);
@@ -158,20 +178,6 @@ internal static class EvaluateCommand
         output.WriteLine($"{rows.Count} rows ({subjects.Count} subjects) written to {outPath}; summary written to {summaryPath}.");
         output.WriteLine("Means and SDs are over subjects; NaN values (empty masks, see docs/metrics.md) are excluded and counted as [valid/subjects].");
         return CliApp.ExitOk;
-    }
-
-    /// <summary>The subject name of a volume file: its name without <c>.nii.gz</c>, <c>.nii</c> or its last extension.</summary>
-    internal static string SubjectOf(string path)
-    {
-        string name = Path.GetFileName(path);
-        foreach (string ext in (string[])[".nii.gz", ".nii"])
-        {
-            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
-            {
-                return name[..^ext.Length];
-            }
-        }
-        return Path.GetFileNameWithoutExtension(name);
     }
 
     internal static string DefaultSummaryPath(string outPath)
@@ -195,7 +201,7 @@ internal static class EvaluateCommand
             {
                 continue;
             }
-            string subject = SubjectOf(file);
+            string subject = SubjectIds.FromPath(file);
             if (!result.TryAdd(subject, file))
             {
                 throw new EvaluationInputException($"{dir}: two files for subject '{subject}': {Path.GetFileName(result[subject])} and {Path.GetFileName(file)}. Keep one.");
@@ -225,39 +231,32 @@ internal static class EvaluateCommand
         return (image.WithData(data), loaded.LabelNames);
     }
 
-    private static void WarnAboutUnlistedLabels(TextWriter output, string subject, Volume<int> reference, Volume<int> prediction, IReadOnlyDictionary<int, string> labelNames)
+    /// <summary>
+    /// Refuses a label map holding a value that labels.json does not list (it would be silently left out of the
+    /// evaluation); adds the values found to <paramref name="found"/> when given.
+    /// </summary>
+    /// <exception cref="EvaluationInputException">A value of <paramref name="labels"/> is not in <paramref name="labelNames"/>.</exception>
+    private static void RefuseUnlistedLabels(string labelsPath, string subject, string file, Volume<int> labels, IReadOnlyDictionary<int, string> labelNames, SortedSet<int>? found)
     {
-        var unlisted = new SortedSet<int>();
-        foreach (int[] data in (int[][])[reference.Data, prediction.Data])
+        var values = new SortedSet<int>();
+        int last = 0;
+        foreach (int v in labels.Data)
         {
-            int last = 0;
-            foreach (int v in data)
+            if (v != last)
             {
-                if (v != last && v != 0)
-                {
-                    last = v;
-                    if (!labelNames.ContainsKey(v))
-                    {
-                        unlisted.Add(v);
-                    }
-                }
+                last = v;
+                values.Add(v);
             }
         }
+        values.Remove(0);
+        found?.UnionWith(values);
+        var unlisted = values.Where(v => !labelNames.ContainsKey(v)).ToList();
         if (unlisted.Count > 0)
         {
-            output.WriteLine($"warning: {subject}: label values not in labels.json are ignored: {string.Join(", ", unlisted)}");
+            throw new EvaluationInputException(
+                $"Subject '{subject}': {file} contains label value(s) that {labelsPath} does not list: {string.Join(", ", unlisted.Take(20))}{(unlisted.Count > 20 ? ", ..." : "")}. " +
+                "The labels.json does not describe these label maps: fix it, or evaluate without --labels to use the labels present.");
         }
-    }
-
-    /// <summary>Reads labels.json with the dataset's one reader (<see cref="LabelMap.Load"/>); at least one non-zero label is required.</summary>
-    internal static IReadOnlyDictionary<int, string> ParseLabelsJson(string path)
-    {
-        var map = LabelMap.Load(path);
-        if (!map.Values.Any(k => k != 0))
-        {
-            throw new EvaluationInputException($"{path}: no non-zero label to evaluate.");
-        }
-        return map.Names;
     }
 }
 

@@ -147,7 +147,7 @@ internal static class StatsCommand
             : r.InPhase is not null ? FatFractionSource.FromInOpposedPhase(Read(r.InPhase)!, Read(r.OpposedPhase)!)
             : r.FatFractionMap is not null ? FatFractionSource.FromMap(Read(r.FatFractionMap)!, r.MapInPercent)
             : null;
-        string caseId = r.CaseId ?? CaseName(r.Labels);
+        string caseId = r.CaseId ?? SubjectIds.FromPath(r.Labels);
         var options = new QuantificationOptions { CaseId = caseId, ErosionMm = r.ErosionMm, RelativeLevel = r.Level, SideScheme = r.Scheme };
         CaseStatistics stats;
         try
@@ -187,18 +187,5 @@ internal static class StatsCommand
         return stats;
     }
 
-    private static string CaseName(string path)
-    {
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
-        foreach (string ext in new[] { ".nii.gz", ".nii" })
-        {
-            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
-            {
-                return name[..^ext.Length];
-            }
-        }
-        return Path.GetFileNameWithoutExtension(name);
-    }
-
-    private static string SidecarPath(string volumePath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(volumePath))!, CaseName(volumePath) + ".labels.json");
+    private static string SidecarPath(string volumePath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(volumePath))!, SubjectIds.FromPath(volumePath) + ".labels.json");
 }

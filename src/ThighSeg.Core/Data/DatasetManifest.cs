@@ -1,4 +1,5 @@
 using System.Text;
+using ThighSeg.Core.Tables;
 
 namespace ThighSeg.Core.Data;
 
@@ -96,28 +97,24 @@ public sealed class DatasetManifest
         }
         string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
         // Bounded and regular files only: a FIFO or device named manifest.csv is refused instead of blocking.
-        var lines = InputFile.ReadAllText(full, MaxFileBytes, message => new DatasetException(message))
-            .Split('\n').Select(l => l.EndsWith('\r') ? l[..^1] : l).ToArray();
-        int first = Array.FindIndex(lines, l => l.Trim().Length > 0);
-        if (first < 0)
+        var records = CsvReader.Parse(InputFile.ReadAllText(full, MaxFileBytes, message => new DatasetException(message)),
+                message => new DatasetException($"{full}: {message}"))
+            .Where(r => !r.IsBlank).ToList();
+        if (records.Count == 0)
         {
             throw new DatasetException($"{full}: the manifest is empty; expected the header '{Header}'.");
         }
-        var header = SplitCsv(lines[first].TrimStart('\uFEFF'), full, first + 1);
+        var header = records[0].Fields;
         if (header.Count != 4 || !header.Select(h => h.Trim().ToLowerInvariant()).SequenceEqual(["subject", "image", "label", "split"]))
         {
-            throw new DatasetException($"{full}: line {first + 1}: expected the header '{Header}', got '{lines[first]}'.");
+            throw new DatasetException($"{full}: line {records[0].LineNumber}: expected the header '{Header}', got '{string.Join(",", header)}'.");
         }
         var entries = new List<ManifestEntry>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int n = first + 1; n < lines.Length; n++)
+        foreach (var record in records.Skip(1))
         {
-            if (lines[n].Trim().Length == 0)
-            {
-                continue;
-            }
-            int lineNo = n + 1;
-            var f = SplitCsv(lines[n], full, lineNo);
+            int lineNo = record.LineNumber;
+            var f = record.Fields;
             if (f.Count != 4)
             {
                 throw new DatasetException($"{full}: line {lineNo}: expected 4 fields (subject,image,label,split), got {f.Count}.");
@@ -218,54 +215,4 @@ public sealed class DatasetManifest
     }
 
     private static string Csv(string s) => Tables.CsvWriter.Escape(s);
-
-    private static List<string> SplitCsv(string line, string file, int lineNo)
-    {
-        var fields = new List<string>();
-        var cur = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted)
-            {
-                if (c == '"')
-                {
-                    if (i + 1 < line.Length && line[i + 1] == '"')
-                    {
-                        cur.Append('"');
-                        i++;
-                    }
-                    else
-                    {
-                        quoted = false;
-                    }
-                }
-                else
-                {
-                    cur.Append(c);
-                }
-            }
-            else if (c == '"' && cur.ToString().Trim().Length == 0)
-            {
-                cur.Clear();
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(cur.ToString());
-                cur.Clear();
-            }
-            else
-            {
-                cur.Append(c);
-            }
-        }
-        if (quoted)
-        {
-            throw new DatasetException($"{file}: line {lineNo}: unterminated quoted field.");
-        }
-        fields.Add(cur.ToString());
-        return fields;
-    }
 }

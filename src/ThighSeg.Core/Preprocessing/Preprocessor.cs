@@ -106,11 +106,9 @@ public sealed class Preprocessor
         CheckStacks(prepared, stackLabels);
         var cs = prepared.Orientation.CanonicalShape;
         var canonical = new Volume<int>(cs, prepared.Orientation.CanonicalAffine);
-        ForEachCanonicalVoxel(prepared, (x, y, k, g, si) =>
+        ForEachCanonicalVoxel(prepared, (x, y, k, si, c, r, n) =>
         {
-            double c = (x - g.X0) / (g.DirX * g.StepX), r = (y - g.Y0) / g.StepY;
             int ci = (int)Math.Floor(c + 0.5), ri = (int)Math.Floor(r + 0.5);
-            int n = prepared.Stacks[si].Width;
             if (ci >= 0 && ci < n && ri >= 0 && ri < n)
             {
                 canonical[x, y, k] = stackLabels[si][(k * n * n) + (ri * n) + ci];
@@ -128,10 +126,8 @@ public sealed class Preprocessor
         CheckStacks(prepared, stackValues);
         var cs = prepared.Orientation.CanonicalShape;
         var canonical = new Volume<float>(cs, prepared.Orientation.CanonicalAffine);
-        ForEachCanonicalVoxel(prepared, (x, y, k, g, si) =>
+        ForEachCanonicalVoxel(prepared, (x, y, k, si, c, r, n) =>
         {
-            double c = (x - g.X0) / (g.DirX * g.StepX), r = (y - g.Y0) / g.StepY;
-            int n = prepared.Stacks[si].Width;
             canonical[x, y, k] = c < -0.5 || r < -0.5 || c > n - 0.5 || r > n - 0.5
                 ? outside
                 : Bilinear(stackValues[si], n, k, Math.Clamp(c, 0, n - 1), Math.Clamp(r, 0, n - 1));
@@ -167,7 +163,9 @@ public sealed class Preprocessor
         }
     }
 
-    private delegate void VoxelAction(int x, int y, int k, StackGeometry g, int stackIndex);
+    /// <summary>One canonical voxel (x, y, k) of stack <paramref name="stackIndex"/>: its position in that stack's
+    /// network-space slice (column <paramref name="column"/>, row <paramref name="row"/>, fractional) of side <paramref name="size"/>.</summary>
+    private delegate void VoxelAction(int x, int y, int k, int stackIndex, double column, double row, int size);
 
     private static void ForEachCanonicalVoxel(PreparedSubject p, VoxelAction action)
     {
@@ -179,7 +177,8 @@ public sealed class Preprocessor
                 for (int x = 0; x < cs.X; x++)
                 {
                     int si = p.SplitColumns is null ? 0 : x >= p.SplitColumns[k] ? 0 : 1;
-                    action(x, y, k, p.Geometry[si], si);
+                    var g = p.Geometry[si];
+                    action(x, y, k, si, (x - g.X0) / (g.DirX * g.StepX), (y - g.Y0) / g.StepY, p.Stacks[si].Width);
                 }
             }
         });

@@ -10,10 +10,10 @@ namespace ThighSeg.IO.Cohort;
 /// (one series; a folder with several needs <see cref="VolumeReadOptions.SeriesInstanceUid"/>).
 /// </summary>
 /// <remarks>
-/// Case ids are the paths relative to the input folder, without the image extension, with <c>/</c> separators; where
-/// two inputs would get the same id (<c>x.nii</c> and <c>x.nii.gz</c>, or a file <c>x.nii.gz</c> and a DICOM folder
-/// <c>x</c>, compared ignoring case), each of them keeps its extension in the id (<c>x_nii</c>, <c>x_nii_gz</c>,
-/// <c>x_dicom</c>). Hidden files and folders (starting with <c>.</c>) and the excluded folder are skipped. The list is
+/// Case ids are the paths relative to the input folder, without the image extension, with <c>/</c> separators, made
+/// unique by the one subject-id rule (<see cref="SubjectIds"/>): where two inputs would get the same id (<c>x.nii</c>
+/// and <c>x.nii.gz</c>, or a file <c>x.nii.gz</c> and a DICOM folder <c>x</c>, compared ignoring case), each of them
+/// keeps its extension in the id (<c>x_nii</c>, <c>x_nii_gz</c>, <c>x_dicom</c>). Hidden files and folders (starting with <c>.</c>) and the excluded folder are skipped. The list is
 /// sorted by id (ordinal), so every process that lists the same input gets the same list.
 /// </remarks>
 public static class CohortCases
@@ -37,7 +37,7 @@ public static class CohortCases
             {
                 return FromManifest(full, readOptions);
             }
-            var (stem, tag) = Stem(Path.GetFileName(full));
+            var (stem, tag) = SubjectIds.Split(Path.GetFileName(full));
             found.Add((stem, full, tag));
         }
         else if (Directory.Exists(full))
@@ -53,17 +53,10 @@ public static class CohortCases
         {
             throw new CohortException($"{input}: no NIfTI files (.nii, .nii.gz, .hdr) and no DICOM series found (searched recursively).");
         }
-        var colliding = found.GroupBy(f => f.Id, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
-            .Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var cases = found
-            .Select(f => new CohortCase(colliding.Contains(f.Id) ? f.Id + "_" + f.Tag : f.Id, f.Source, readOptions))
+        var ids = SubjectIds.Disambiguate([.. found.Select(f => (f.Id, f.Tag))]);
+        var cases = found.Select((f, i) => new CohortCase(ids[i], f.Source, readOptions))
             .OrderBy(c => c.Id, StringComparer.Ordinal)
             .ToList();
-        var duplicate = cases.GroupBy(c => c.Id, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new CohortException($"{input}: inputs {string.Join(" and ", duplicate.Select(c => c.Source))} would write the same output '{duplicate.Key}'; rename one.");
-        }
         return cases;
     }
 
@@ -89,24 +82,11 @@ public static class CohortCases
         return cases;
     }
 
-    /// <summary>The file name without its image extension, and a tag naming the extension (<c>nii_gz</c>).</summary>
     /// <summary>True when the case's source is a DICOM series (a folder, or a file that is not NIfTI).</summary>
     public static bool IsDicom(CohortCase item)
     {
         ArgumentNullException.ThrowIfNull(item);
         return Directory.Exists(item.Source) || !NiftiExtensions.Any(e => item.Source.EndsWith(e, StringComparison.OrdinalIgnoreCase));
-    }
-
-    internal static (string Stem, string Tag) Stem(string fileName)
-    {
-        foreach (var ext in NiftiExtensions.Append(".dcm"))
-        {
-            if (fileName.Length > ext.Length && fileName.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
-            {
-                return (fileName[..^ext.Length], ext[1..].Replace('.', '_').ToLowerInvariant());
-            }
-        }
-        return (fileName, "dicom");
     }
 
     private static void Walk(string root, string dir, string? excluded, List<(string Id, string Source, string Tag)> found)
@@ -122,13 +102,13 @@ public static class CohortCases
             string name = Path.GetFileName(file);
             if (!name.StartsWith('.') && NiftiExtensions.Any(e => name.Length > e.Length && name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
             {
-                var (stem, tag) = Stem(name);
+                var (stem, tag) = SubjectIds.Split(name);
                 found.Add((prefix + stem, file, tag));
             }
         }
         if (new DicomSeriesReader().CanRead(dir))
         {
-            found.Add((relativeDir == "." ? Path.GetFileName(dir) : relativeDir, dir, "dicom"));
+            found.Add((relativeDir == "." ? Path.GetFileName(dir) : relativeDir, dir, SubjectIds.FolderTag));
         }
         foreach (string sub in Directory.EnumerateDirectories(dir).Order(StringComparer.Ordinal))
         {

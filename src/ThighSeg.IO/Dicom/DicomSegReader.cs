@@ -44,7 +44,7 @@ public static class DicomSegReader
     public static DicomSegmentation Read(byte[] bytes, string source, VolumeShape shape, Affine affine, LabelMap? labelMap = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        DicomTree ds = DicomTree.Parse(bytes, source);
+        var ds = DicomTree.Parse(bytes, source);
         if (ds.GetString(0x00080016) != DicomSegWriter.SegmentationStorageUid)
         {
             throw ds.Error($"SOP class {DicomUids.DescribeSopClass(ds.GetString(0x00080016))} is not Segmentation Storage", 0x00080016);

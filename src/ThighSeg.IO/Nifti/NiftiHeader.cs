@@ -111,201 +111,96 @@ internal sealed record NiftiHeader
         {
             throw new VolumeFormatException($"{source}: truncated NIfTI-{version} header: {b.Length} of {size} bytes.");
         }
+        var layout = version == 1 ? Layout.Nifti1 : Layout.Nifti2;
         var r = new FieldReader(b[..size], big);
-        return version == 1 ? Parse1(r, b, source) : Parse2(r, b, source);
-    }
-
-    private static NiftiHeader Parse1(FieldReader r, ReadOnlySpan<byte> b, string source)
-    {
-        ReadOnlySpan<byte> magic = b.Slice(344, 4);
-        bool single;
-        if (magic.SequenceEqual(Magic1Single))
+        ReadOnlySpan<byte> magic = b.Slice(layout.MagicAt, layout.SingleMagic.Length);
+        bool single = magic.SequenceEqual(layout.SingleMagic);
+        if (!single && !magic.SequenceEqual(layout.PairMagic))
         {
-            single = true;
-        }
-        else if (magic.SequenceEqual(Magic1Pair))
-        {
-            single = false;
-        }
-        else
-        {
-            throw new VolumeFormatException($"{source}: NIfTI-1 magic at byte 344 is {Printable(magic)}, expected \"n+1\" or \"ni1\" " +
-                "(a header without it is Analyze 7.5, which ThighSeg does not read because it has no reliable orientation).");
+            throw new VolumeFormatException(version == 1
+                ? $"{source}: NIfTI-1 magic at byte 344 is {Printable(magic)}, expected \"n+1\" or \"ni1\" " +
+                  "(a header without it is Analyze 7.5, which ThighSeg does not read because it has no reliable orientation)."
+                : $"{source}: NIfTI-2 magic at byte 4 is {Printable(magic)}, expected \"n+2\\0\\r\\n\\x1a\\n\" or \"ni2\\0\\r\\n\\x1a\\n\".");
         }
         var dim = new long[8];
         var pixdim = new double[8];
         for (int i = 0; i < 8; i++)
         {
-            dim[i] = r.I16(40 + (2 * i));
-            pixdim[i] = r.F32(76 + (4 * i));
+            dim[i] = r.Int(layout.Dim.Item(i));
+            pixdim[i] = r.Number(layout.PixDim.Item(i));
         }
         var srow = new double[12];
         for (int i = 0; i < 12; i++)
         {
-            srow[i] = r.F32(280 + (4 * i));
+            srow[i] = r.Number(layout.SRow.Item(i));
         }
         return new NiftiHeader
         {
-            Version = 1,
-            BigEndian = r.BigEndian,
+            Version = version,
+            BigEndian = big,
             SingleFile = single,
             Dim = dim,
-            IntentCode = r.I16(68),
-            DataTypeCode = r.I16(70),
-            BitPix = r.I16(72),
             PixDim = pixdim,
-            VoxOffset = r.F32(108),
-            SclSlope = r.F32(112),
-            SclInter = r.F32(116),
-            XyztUnits = b[123],
-            CalMax = r.F32(124),
-            CalMin = r.F32(128),
-            Description = Text(b.Slice(148, 80)),
-            QformCode = r.I16(252),
-            SformCode = r.I16(254),
-            QuaternB = r.F32(256),
-            QuaternC = r.F32(260),
-            QuaternD = r.F32(264),
-            QOffsetX = r.F32(268),
-            QOffsetY = r.F32(272),
-            QOffsetZ = r.F32(276),
             SRow = srow,
-            IntentName = Text(b.Slice(328, 16)),
-        };
-    }
-
-    private static NiftiHeader Parse2(FieldReader r, ReadOnlySpan<byte> b, string source)
-    {
-        ReadOnlySpan<byte> magic = b.Slice(4, 8);
-        bool single;
-        if (magic.SequenceEqual(Magic2Single))
-        {
-            single = true;
-        }
-        else if (magic.SequenceEqual(Magic2Pair))
-        {
-            single = false;
-        }
-        else
-        {
-            throw new VolumeFormatException($"{source}: NIfTI-2 magic at byte 4 is {Printable(magic)}, expected \"n+2\\0\\r\\n\\x1a\\n\" or \"ni2\\0\\r\\n\\x1a\\n\".");
-        }
-        var dim = new long[8];
-        var pixdim = new double[8];
-        for (int i = 0; i < 8; i++)
-        {
-            dim[i] = r.I64(16 + (8 * i));
-            pixdim[i] = r.F64(104 + (8 * i));
-        }
-        var srow = new double[12];
-        for (int i = 0; i < 12; i++)
-        {
-            srow[i] = r.F64(400 + (8 * i));
-        }
-        long voxOffset = r.I64(168);
-        return new NiftiHeader
-        {
-            Version = 2,
-            BigEndian = r.BigEndian,
-            SingleFile = single,
-            DataTypeCode = r.I16(12),
-            BitPix = r.I16(14),
-            Dim = dim,
-            PixDim = pixdim,
-            VoxOffset = voxOffset,
-            SclSlope = r.F64(176),
-            SclInter = r.F64(184),
-            CalMax = r.F64(192),
-            CalMin = r.F64(200),
-            Description = Text(b.Slice(240, 80)),
-            QformCode = r.I32(344),
-            SformCode = r.I32(348),
-            QuaternB = r.F64(352),
-            QuaternC = r.F64(360),
-            QuaternD = r.F64(368),
-            QOffsetX = r.F64(376),
-            QOffsetY = r.F64(384),
-            QOffsetZ = r.F64(392),
-            SRow = srow,
-            XyztUnits = r.I32(500),
-            IntentCode = r.I32(504),
-            IntentName = Text(b.Slice(508, 16)),
+            DataTypeCode = (int)r.Int(layout.DataTypeCode),
+            BitPix = (int)r.Int(layout.BitPix),
+            IntentCode = (int)r.Int(layout.IntentCode),
+            VoxOffset = r.Number(layout.VoxOffset),
+            SclSlope = r.Number(layout.SclSlope),
+            SclInter = r.Number(layout.SclInter),
+            XyztUnits = (int)r.Int(layout.XyztUnits),
+            CalMax = r.Number(layout.CalMax),
+            CalMin = r.Number(layout.CalMin),
+            Description = Text(b.Slice(layout.DescriptionAt, 80)),
+            QformCode = (int)r.Int(layout.QformCode),
+            SformCode = (int)r.Int(layout.SformCode),
+            QuaternB = r.Number(layout.Quatern.Item(0)),
+            QuaternC = r.Number(layout.Quatern.Item(1)),
+            QuaternD = r.Number(layout.Quatern.Item(2)),
+            QOffsetX = r.Number(layout.Quatern.Item(3)),
+            QOffsetY = r.Number(layout.Quatern.Item(4)),
+            QOffsetZ = r.Number(layout.Quatern.Item(5)),
+            IntentName = Text(b.Slice(layout.IntentNameAt, 16)),
         };
     }
 
     /// <summary>Serialises the header in this header's version (single-file magic), little endian unless <paramref name="bigEndian"/>.</summary>
+    /// <exception cref="OverflowException">A value does not fit its NIfTI-1 field (int16 codes and dimensions).</exception>
     public byte[] ToBytes(bool bigEndian = false)
     {
+        var layout = Version == 1 ? Layout.Nifti1 : Layout.Nifti2;
         var b = new byte[HeaderSize];
         var s = b.AsSpan();
         var w = new FieldWriter(b, bigEndian);
-        if (Version == 1)
+        w.Int(new Field(0, 4), HeaderSize);
+        layout.SingleMagic.CopyTo(s[layout.MagicAt..]);
+        for (int i = 0; i < 8; i++)
         {
-            w.I32(0, Nifti1Size);
-            b[39] = 0; // dim_info
-            for (int i = 0; i < 8; i++)
-            {
-                w.I16(40 + (2 * i), checked((short)Dim[i]));
-                w.F32(76 + (4 * i), (float)PixDim[i]);
-            }
-            w.I16(68, checked((short)IntentCode));
-            w.I16(70, checked((short)DataTypeCode));
-            w.I16(72, checked((short)BitPix));
-            w.F32(108, (float)VoxOffset);
-            w.F32(112, (float)SclSlope);
-            w.F32(116, (float)SclInter);
-            b[123] = (byte)XyztUnits;
-            w.F32(124, (float)CalMax);
-            w.F32(128, (float)CalMin);
-            WriteText(s.Slice(148, 80), Description);
-            w.I16(252, checked((short)QformCode));
-            w.I16(254, checked((short)SformCode));
-            w.F32(256, (float)QuaternB);
-            w.F32(260, (float)QuaternC);
-            w.F32(264, (float)QuaternD);
-            w.F32(268, (float)QOffsetX);
-            w.F32(272, (float)QOffsetY);
-            w.F32(276, (float)QOffsetZ);
-            for (int i = 0; i < 12; i++)
-            {
-                w.F32(280 + (4 * i), (float)SRow[i]);
-            }
-            WriteText(s.Slice(328, 16), IntentName);
-            Magic1Single.CopyTo(s[344..]);
+            w.Int(layout.Dim.Item(i), Dim[i]);
+            w.Number(layout.PixDim.Item(i), PixDim[i]);
         }
-        else
+        for (int i = 0; i < 12; i++)
         {
-            w.I32(0, Nifti2Size);
-            Magic2Single.CopyTo(s[4..]);
-            w.I16(12, checked((short)DataTypeCode));
-            w.I16(14, checked((short)BitPix));
-            for (int i = 0; i < 8; i++)
-            {
-                w.I64(16 + (8 * i), Dim[i]);
-                w.F64(104 + (8 * i), PixDim[i]);
-            }
-            w.I64(168, checked((long)VoxOffset));
-            w.F64(176, SclSlope);
-            w.F64(184, SclInter);
-            w.F64(192, CalMax);
-            w.F64(200, CalMin);
-            WriteText(s.Slice(240, 80), Description);
-            w.I32(344, QformCode);
-            w.I32(348, SformCode);
-            w.F64(352, QuaternB);
-            w.F64(360, QuaternC);
-            w.F64(368, QuaternD);
-            w.F64(376, QOffsetX);
-            w.F64(384, QOffsetY);
-            w.F64(392, QOffsetZ);
-            for (int i = 0; i < 12; i++)
-            {
-                w.F64(400 + (8 * i), SRow[i]);
-            }
-            w.I32(500, XyztUnits);
-            w.I32(504, IntentCode);
-            WriteText(s.Slice(508, 16), IntentName);
+            w.Number(layout.SRow.Item(i), SRow[i]);
         }
+        w.Int(layout.DataTypeCode, DataTypeCode);
+        w.Int(layout.BitPix, BitPix);
+        w.Int(layout.IntentCode, IntentCode);
+        w.Number(layout.VoxOffset, VoxOffset);
+        w.Number(layout.SclSlope, SclSlope);
+        w.Number(layout.SclInter, SclInter);
+        w.Int(layout.XyztUnits, XyztUnits);
+        w.Number(layout.CalMax, CalMax);
+        w.Number(layout.CalMin, CalMin);
+        WriteText(s.Slice(layout.DescriptionAt, 80), Description);
+        w.Int(layout.QformCode, QformCode);
+        w.Int(layout.SformCode, SformCode);
+        double[] quatern = [QuaternB, QuaternC, QuaternD, QOffsetX, QOffsetY, QOffsetZ];
+        for (int i = 0; i < quatern.Length; i++)
+        {
+            w.Number(layout.Quatern.Item(i), quatern[i]);
+        }
+        WriteText(s.Slice(layout.IntentNameAt, 16), IntentName);
         return b;
     }
 
@@ -340,50 +235,108 @@ internal sealed record NiftiHeader
         return sb.Append('"').ToString();
     }
 
+    /// <summary>A header field: its byte offset, its width in bytes (1, 2, 4 or 8) and whether it is a float; for an
+    /// array, its first element.</summary>
+    private readonly record struct Field(int At, int Width, bool Float = false)
+    {
+        /// <summary>Element <paramref name="i"/> of an array field.</summary>
+        public Field Item(int i) => this with { At = At + (i * Width) };
+    }
+
+    /// <summary>Where each field lives in one header version: NIfTI-1 (int16 codes and dimensions, float32 values) and
+    /// NIfTI-2 (int64 dimensions, float64 values, int32 codes).</summary>
+    private sealed record Layout(
+        int MagicAt, byte[] SingleMagic, byte[] PairMagic, Field DataTypeCode, Field BitPix, Field Dim, Field PixDim,
+        Field IntentCode, Field VoxOffset, Field SclSlope, Field SclInter, Field XyztUnits, Field CalMax, Field CalMin,
+        int DescriptionAt, Field QformCode, Field SformCode, Field Quatern, Field SRow, int IntentNameAt)
+    {
+        public static readonly Layout Nifti1 = new(
+            MagicAt: 344, Magic1Single, Magic1Pair, DataTypeCode: new(70, 2), BitPix: new(72, 2), Dim: new(40, 2),
+            PixDim: new(76, 4, true), IntentCode: new(68, 2), VoxOffset: new(108, 4, true), SclSlope: new(112, 4, true),
+            SclInter: new(116, 4, true), XyztUnits: new(123, 1), CalMax: new(124, 4, true), CalMin: new(128, 4, true),
+            DescriptionAt: 148, QformCode: new(252, 2), SformCode: new(254, 2), Quatern: new(256, 4, true),
+            SRow: new(280, 4, true), IntentNameAt: 328);
+
+        public static readonly Layout Nifti2 = new(
+            MagicAt: 4, Magic2Single, Magic2Pair, DataTypeCode: new(12, 2), BitPix: new(14, 2), Dim: new(16, 8),
+            PixDim: new(104, 8, true), IntentCode: new(504, 4), VoxOffset: new(168, 8), SclSlope: new(176, 8, true),
+            SclInter: new(184, 8, true), XyztUnits: new(500, 4), CalMax: new(192, 8, true), CalMin: new(200, 8, true),
+            DescriptionAt: 240, QformCode: new(344, 4), SformCode: new(348, 4), Quatern: new(352, 8, true),
+            SRow: new(400, 8, true), IntentNameAt: 508);
+    }
+
     /// <summary>Reads fields in a given byte order.</summary>
     private readonly ref struct FieldReader(ReadOnlySpan<byte> bytes, bool bigEndian)
     {
         private readonly ReadOnlySpan<byte> _b = bytes;
 
-        public bool BigEndian { get; } = bigEndian;
+        /// <summary>An integer field, widened.</summary>
+        public long Int(Field f)
+        {
+            var at = _b[f.At..];
+            return f.Width switch
+            {
+                1 => at[0],
+                2 => bigEndian ? BinaryPrimitives.ReadInt16BigEndian(at) : BinaryPrimitives.ReadInt16LittleEndian(at),
+                4 => bigEndian ? BinaryPrimitives.ReadInt32BigEndian(at) : BinaryPrimitives.ReadInt32LittleEndian(at),
+                _ => bigEndian ? BinaryPrimitives.ReadInt64BigEndian(at) : BinaryPrimitives.ReadInt64LittleEndian(at),
+            };
+        }
 
-        public short I16(int at) => BigEndian ? BinaryPrimitives.ReadInt16BigEndian(_b[at..]) : BinaryPrimitives.ReadInt16LittleEndian(_b[at..]);
-
-        public int I32(int at) => BigEndian ? BinaryPrimitives.ReadInt32BigEndian(_b[at..]) : BinaryPrimitives.ReadInt32LittleEndian(_b[at..]);
-
-        public long I64(int at) => BigEndian ? BinaryPrimitives.ReadInt64BigEndian(_b[at..]) : BinaryPrimitives.ReadInt64LittleEndian(_b[at..]);
-
-        public double F32(int at) => BigEndian ? BinaryPrimitives.ReadSingleBigEndian(_b[at..]) : BinaryPrimitives.ReadSingleLittleEndian(_b[at..]);
-
-        public double F64(int at) => BigEndian ? BinaryPrimitives.ReadDoubleBigEndian(_b[at..]) : BinaryPrimitives.ReadDoubleLittleEndian(_b[at..]);
+        /// <summary>A float field (or an integer one), widened to double.</summary>
+        public double Number(Field f)
+        {
+            if (!f.Float)
+            {
+                return Int(f);
+            }
+            var at = _b[f.At..];
+            return f.Width == 4
+                ? bigEndian ? BinaryPrimitives.ReadSingleBigEndian(at) : BinaryPrimitives.ReadSingleLittleEndian(at)
+                : bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(at) : BinaryPrimitives.ReadDoubleLittleEndian(at);
+        }
     }
 
     /// <summary>Writes fields in a given byte order.</summary>
     private readonly struct FieldWriter(byte[] bytes, bool bigEndian)
     {
-        public void I16(int at, short v)
+        /// <summary>Writes an integer field; a value that does not fit its width throws.</summary>
+        public void Int(Field f, long v)
         {
-            if (bigEndian) { BinaryPrimitives.WriteInt16BigEndian(bytes.AsSpan(at), v); } else { BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(at), v); }
+            var at = bytes.AsSpan(f.At);
+            switch (f.Width)
+            {
+                case 1:
+                    at[0] = (byte)v;
+                    break;
+                case 2:
+                    if (bigEndian) { BinaryPrimitives.WriteInt16BigEndian(at, checked((short)v)); } else { BinaryPrimitives.WriteInt16LittleEndian(at, checked((short)v)); }
+                    break;
+                case 4:
+                    if (bigEndian) { BinaryPrimitives.WriteInt32BigEndian(at, checked((int)v)); } else { BinaryPrimitives.WriteInt32LittleEndian(at, checked((int)v)); }
+                    break;
+                default:
+                    if (bigEndian) { BinaryPrimitives.WriteInt64BigEndian(at, v); } else { BinaryPrimitives.WriteInt64LittleEndian(at, v); }
+                    break;
+            }
         }
 
-        public void I32(int at, int v)
+        /// <summary>Writes a float field (float32 or float64), or an integer field from a whole number.</summary>
+        public void Number(Field f, double v)
         {
-            if (bigEndian) { BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(at), v); } else { BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at), v); }
-        }
-
-        public void I64(int at, long v)
-        {
-            if (bigEndian) { BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(at), v); } else { BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(at), v); }
-        }
-
-        public void F32(int at, float v)
-        {
-            if (bigEndian) { BinaryPrimitives.WriteSingleBigEndian(bytes.AsSpan(at), v); } else { BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(at), v); }
-        }
-
-        public void F64(int at, double v)
-        {
-            if (bigEndian) { BinaryPrimitives.WriteDoubleBigEndian(bytes.AsSpan(at), v); } else { BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(at), v); }
+            var at = bytes.AsSpan(f.At);
+            if (!f.Float)
+            {
+                Int(f, checked((long)v));
+            }
+            else if (f.Width == 4)
+            {
+                if (bigEndian) { BinaryPrimitives.WriteSingleBigEndian(at, (float)v); } else { BinaryPrimitives.WriteSingleLittleEndian(at, (float)v); }
+            }
+            else
+            {
+                if (bigEndian) { BinaryPrimitives.WriteDoubleBigEndian(at, v); } else { BinaryPrimitives.WriteDoubleLittleEndian(at, v); }
+            }
         }
     }
 }

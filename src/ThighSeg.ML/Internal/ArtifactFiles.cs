@@ -13,9 +13,9 @@ internal sealed class ArtifactFiles
 {
     private readonly SortedDictionary<string, byte[]> _files;
 
-    private ArtifactFiles(SortedDictionary<string, byte[]> files) => _files = files;
+    private const string EntryPrefix = "ThighSeg.";
 
-    public IEnumerable<KeyValuePair<string, byte[]>> Files => _files;
+    private ArtifactFiles(SortedDictionary<string, byte[]> files) => _files = files;
 
     public int Count => _files.Count;
 
@@ -52,6 +52,42 @@ internal sealed class ArtifactFiles
             throw new ModelFormatException($"The ThighSeg model inside the ML.NET model has no {ModelArtifact.ManifestFile}.");
         }
         return new ArtifactFiles(files);
+    }
+
+    /// <summary>Stores the files in an ML.NET model: their count and names in <paramref name="w"/>, each file as an entry
+    /// of the model zip (read back by <see cref="Load"/>).</summary>
+    public void Save(Microsoft.ML.ModelSaveContext ctx, BinaryWriter w)
+    {
+        w.Write(_files.Count);
+        foreach (var (name, bytes) in _files)
+        {
+            w.Write(name);
+            MLNetBridge.SaveBinaryStream(ctx, EntryPrefix + name, e => e.Write(bytes));
+        }
+    }
+
+    /// <summary>Reads back what <see cref="Save"/> stored.</summary>
+    /// <exception cref="ModelFormatException">A missing entry, an implausible count or an invalid name.</exception>
+    public static ArtifactFiles Load(object ctx, BinaryReader r)
+    {
+        int count = r.ReadInt32();
+        if (count is < 1 or > 64)
+        {
+            throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"The ThighSeg model inside the ML.NET model lists {count} files."));
+        }
+        var entries = new List<KeyValuePair<string, byte[]>>();
+        for (int i = 0; i < count; i++)
+        {
+            string name = r.ReadString();
+            CheckName(name);
+            byte[]? bytes = null;
+            if (!MLNetBridge.TryLoadBinaryStream(ctx, EntryPrefix + name, e => bytes = e.ReadBytes(checked((int)(e.BaseStream.Length - e.BaseStream.Position)))))
+            {
+                throw new ModelFormatException($"The ML.NET model lacks the ThighSeg model file '{name}'.");
+            }
+            entries.Add(KeyValuePair.Create(name, bytes!));
+        }
+        return FromEntries(entries);
     }
 
     internal static void CheckName(string name)

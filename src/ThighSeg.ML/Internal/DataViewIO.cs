@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 
 namespace ThighSeg.ML.Internal;
@@ -37,7 +38,13 @@ internal static class DataViewIO
     }
 
     /// <summary>Reads the text values of <paramref name="columns"/> row by row (missing or empty values are rejected).</summary>
-    public static List<string[]> ReadRows(IDataView data, IReadOnlyList<(string Name, string Role)> columns, IHost host)
+    /// <param name="data">The input.</param>
+    /// <param name="columns">Column names and their roles (for messages).</param>
+    /// <param name="host">For cancellation.</param>
+    /// <param name="need">What an empty input lacks, ending the message "The input has no rows; ..." (for example
+    /// "pretraining needs at least one volume").</param>
+    /// <exception cref="ThighSegException">The input has no rows.</exception>
+    public static List<string[]> ReadRows(IDataView data, IReadOnlyList<(string Name, string Role)> columns, IHost host, string need)
     {
         var cols = columns.Select(c => data.Schema[CheckTextColumn(data.Schema, c.Name, c.Role)]).ToArray();
         var rows = new List<string[]>();
@@ -63,36 +70,7 @@ internal static class DataViewIO
             }
             rows.Add(row);
         }
-        return rows;
-    }
-
-    /// <summary>A subject identifier from a file or folder path: its name without <c>.nii</c>/<c>.nii.gz</c>/<c>.dcm</c>.</summary>
-    public static string SubjectId(string path)
-    {
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
-        foreach (string ext in new[] { ".nii.gz", ".nii", ".hdr", ".img", ".dcm" })
-        {
-            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase) && name.Length > ext.Length)
-            {
-                return name[..^ext.Length];
-            }
-        }
-        return name.Length == 0 ? "volume" : name;
-    }
-
-    /// <summary>Distinct subject ids for the given paths (a repeated name gets <c>-2</c>, <c>-3</c>, ...).</summary>
-    public static List<string> DistinctSubjectIds(IEnumerable<string> paths)
-    {
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var ids = new List<string>();
-        foreach (string p in paths)
-        {
-            string id = SubjectId(p);
-            int n = seen.TryGetValue(id, out int k) ? k + 1 : 1;
-            seen[id] = n;
-            ids.Add(n == 1 ? id : string.Create(CultureInfo.InvariantCulture, $"{id}-{n}"));
-        }
-        return ids;
+        return rows.Count > 0 ? rows : throw new ThighSegException($"The input has no rows; {need}.");
     }
 }
 

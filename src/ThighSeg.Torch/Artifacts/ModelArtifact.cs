@@ -222,7 +222,7 @@ public static class ModelArtifact
                 t["device"]?.GetValue<string>() ?? "",
                 t["createdUtc"]?.GetValue<string>() ?? "",
                 t["initialisation"]?.GetValue<string>());
-            JsonObject? preprocessing = root["preprocessing"] as JsonObject;
+            var preprocessing = root["preprocessing"] as JsonObject;
             CheckBudget(network, InputSizeOf(preprocessing), path);
             string? sha = root["weightsSha256"]?.GetValue<string>();
             if (sha is not null && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower)))

@@ -57,24 +57,8 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
     {
         ArgumentNullException.ThrowIfNull(stacks);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
-        var (h, w) = TensorBridge.CommonSliceSize(stacks);
-        try
-        {
-            _options.Network.ValidateInputSize(h, w);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ThighSegException(ex.Message, ex);
-        }
         var o = _options;
-        try
-        {
-            o.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ThighSegException(ex.Message, ex);
-        }
+        TrainingInput.Check(o.Validate, o.Network, TensorBridge.CommonSliceSize(stacks));
         var sampler = PositionalSliceSampler.ForStacks(stacks, o.Schedule.Seed, requireLabels: false);
         if (sampler.Count < 2)
         {

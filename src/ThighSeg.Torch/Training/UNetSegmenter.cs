@@ -54,17 +54,8 @@ public sealed class UNetSegmenter : ISegmenter
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(labelled);
-        var (h, w) = TensorBridge.CommonSliceSize(validation is null ? labelled : [.. labelled, .. validation]);
         var o = _options;
-        try
-        {
-            o.Validate();
-            o.Network.ValidateInputSize(h, w);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ThighSegException(ex.Message, ex);
-        }
+        TrainingInput.Check(o.Validate, o.Network, TensorBridge.CommonSliceSize(validation is null ? labelled : [.. labelled, .. validation]));
         foreach (var s in validation is null ? labelled : labelled.Concat(validation))
         {
             if (s.Labels is null)

@@ -18,6 +18,7 @@ namespace ThighSeg.Cli.Tests.Commands;
 /// </summary>
 [TestFixture]
 [Category("Orthanc")]
+[Category("Slow")] // starts Orthanc and fine-tunes a model: about 30 s on a loaded 2-core machine
 public sealed class PacsCommandTests
 {
     private const string StudyUid = "1.2.826.0.1.3680043.8.498.7001";

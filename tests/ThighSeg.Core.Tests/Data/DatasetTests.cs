@@ -62,6 +62,21 @@ public class DatasetTests
     }
 
     [Test]
+    public void Load_ReadsRfc4180_QuotedPathsWithCommasAndQuotes_CrLfLineEnds_AndReportsTheLineOfAMultiLineRecord()
+    {
+        AddFile("odd, \"name\".nii.gz");
+        string path = Path.Combine(_dir, "manifest.csv");
+        File.WriteAllText(path, "subject,image,label,split\r\n\"a\",\"odd, \"\"name\"\".nii.gz\",,unlabeled\r\n\"b\nc\",x.nii.gz,,nosuchsplit\r\n");
+
+        var ex = Assert.Throws<DatasetException>(() => DatasetManifest.Load(path));
+        Assert.That(ex!.Message, Does.Contain("line 3").And.Contain("unknown split 'nosuchsplit'"));
+
+        File.WriteAllText(path, "subject,image,label,split\r\n\"a\",\"odd, \"\"name\"\".nii.gz\",,unlabeled\r\n");
+        var m = DatasetManifest.Load(path);
+        Assert.That(m.Entries.Single().ImagePath, Is.EqualTo(Path.Combine(_dir, "odd, \"name\".nii.gz")));
+    }
+
+    [Test]
     public void Write_ThenLoad_RoundTrips()
     {
         string img = AddFile("images/s 1.nii.gz");

@@ -13,7 +13,7 @@ namespace ThighSeg.IO.Tests.Nifti;
 public class NibabelReferenceTests
 {
     private TempDir? _dir;
-    private Dictionary<string, JsonElement> _ref = [];
+    private readonly Dictionary<string, JsonElement> _ref = [];
 
     /// <summary>The real files (spec = path[@volume]) and what each covers.</summary>
     private static readonly (string Spec, string Covers)[] RealFiles =
