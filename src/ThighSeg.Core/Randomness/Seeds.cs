@@ -24,6 +24,9 @@ public static class Seeds
     /// <summary>Stream of subject splits (index: 0).</summary>
     public const int Split = 4;
 
+    /// <summary>Stream of bootstrap resampling (index: 0).</summary>
+    public const int Bootstrap = 5;
+
     /// <summary>A non-negative seed for <paramref name="index"/> of <paramref name="stream"/> under <paramref name="seed"/>.</summary>
     public static int Derive(int seed, int stream, long index)
     {

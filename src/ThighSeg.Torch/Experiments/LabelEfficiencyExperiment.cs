@@ -248,7 +248,8 @@ public sealed class LabelEfficiencyExperiment
 
     /// <summary>
     /// Paired Wilcoxon signed-rank tests of each pretrained method against <see cref="InitMethod.Rnd"/> at each size,
-    /// over test subjects (each subject's mean Dice over labels, averaged over repeats).
+    /// over test subjects (each subject's mean Dice over labels, averaged over repeats), with a bootstrap 95% confidence
+    /// interval of the mean paired difference (<see cref="Core.Statistics.PairedBootstrap"/>).
     /// </summary>
     public static IReadOnlyList<ExperimentComparison> Compare(IReadOnlyList<RunResult> runs, IReadOnlyList<InitMethod> methods)
     {
@@ -284,7 +285,8 @@ public sealed class LabelEfficiencyExperiment
                 double p = a.Zip(b).Any(t => t.First != t.Second)
                     ? Core.Statistics.WilcoxonSignedRankTest.Test(a, b).PValue
                     : 1.0;
-                result.Add(new ExperimentComparison(m, size, subjects.Length, a.Average(), b.Average(), p));
+                var ci = Core.Statistics.PairedBootstrap.MeanDifference(a, b);
+                result.Add(new ExperimentComparison(m, size, subjects.Length, a.Average(), b.Average(), p, ci));
             }
         }
         return result;
