@@ -27,6 +27,10 @@ public static class Seeds
     /// <summary>Stream of bootstrap resampling (index: 0).</summary>
     public const int Bootstrap = 5;
 
+    /// <summary>Stream of class-aware slice draws (index: epoch), separate from <see cref="Sampling"/> so turning them on
+    /// leaves the shuffles themselves unchanged.</summary>
+    public const int ClassSampling = 6;
+
     /// <summary>A non-negative seed for <paramref name="index"/> of <paramref name="stream"/> under <paramref name="seed"/>.</summary>
     public static int Derive(int seed, int stream, long index)
     {
