@@ -83,6 +83,7 @@ public sealed class TrainingCommandsTests
     [TestCase("pretrain", "--lr", "-1")]
     [TestCase("finetune", "--size", "40")]
     [TestCase("finetune", "--spacing", "0")]
+    [TestCase("finetune", "--class-sampling", "1.5")]
     [TestCase("finetune", "--encoder-lr-scale", "2")]
     [TestCase("finetune", "--steps-per-epoch", "-3")]
     [TestCase("finetune", "--min-lr", "0.5")]

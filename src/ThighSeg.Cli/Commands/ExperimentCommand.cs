@@ -24,17 +24,22 @@ internal static class ExperimentCommand
         var network = new NetworkFlags();
         var pretrain = new PretrainFlags("pretrain-");
         var finetune = new FinetuneFlags("finetune-");
-        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation when predicting the test subjects." };
+        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation when predicting the test subjects (the default; kept for old scripts)." };
+        var noTta = new Option<bool>("--no-tta") { Description = "Turn off flip test-time augmentation in the evaluation (on by default, as in predict)." };
         var largest = new Option<bool>("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
 
         var cmd = new Command("experiment", "Label-efficiency study: pretrain each self-supervised method once on the unlabeled subjects, fine-tune every method at every labelled-set size, evaluate on the test subjects, and write tables, statistics, a plot and montages.");
-        foreach (var o in new Option[] { data, outDir, sizes, methods, repeats, pretrained, tta, largest }.Concat(pretrain.All).Concat(finetune.All).Concat(network.All))
+        foreach (var o in new Option[] { data, outDir, sizes, methods, repeats, pretrained, tta, noTta, largest }.Concat(pretrain.All).Concat(finetune.All).Concat(network.All))
         {
             cmd.Options.Add(o);
         }
         cmd.SetAction(parse =>
         {
             int repeatCount = parse.GetValue(repeats);
+            if (parse.GetValue(tta) && parse.GetValue(noTta))
+            {
+                throw new UsageException("--tta and --no-tta contradict each other; flip TTA is on by default.");
+            }
             var pretrainOptions = pretrain.Bind(parse, network);
             var fineTuneOptions = finetune.Bind(parse, network);
             var preprocessing = network.Preprocessing(parse);
@@ -49,7 +54,7 @@ internal static class ExperimentCommand
                 validationCount,
                 network.SeedValue(parse),
                 network.DeviceValue(parse),
-                parse.GetValue(tta),
+                !parse.GetValue(noTta),
                 parse.GetValue(largest),
                 ParsePretrained(parse.GetValue(pretrained))));
             var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);

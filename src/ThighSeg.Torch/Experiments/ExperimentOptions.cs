@@ -83,7 +83,7 @@ public sealed record ExperimentOptions
         int validationCount = 1,
         int seed = 0,
         ComputeDevice device = ComputeDevice.Auto,
-        bool flipTta = false,
+        bool flipTta = true,
         bool keepLargestComponent = false,
         IReadOnlyDictionary<InitMethod, string>? pretrainedEncoders = null)
     {
@@ -148,7 +148,8 @@ public sealed record ExperimentOptions
     /// <summary>Compute device.</summary>
     public ComputeDevice Device { get; }
 
-    /// <summary>Flip test-time augmentation.</summary>
+    /// <summary>Flip test-time augmentation when evaluating the test subjects; on by default, as in <c>predict</c> and
+    /// <see cref="Inference.VolumePredictionOptions"/>.</summary>
     public bool FlipTta { get; }
 
     /// <summary>Largest-component clean-up.</summary>
