@@ -84,6 +84,8 @@ public sealed class TrainingCommandsTests
     [TestCase("finetune", "--size", "40")]
     [TestCase("finetune", "--spacing", "0")]
     [TestCase("finetune", "--class-sampling", "1.5")]
+    [TestCase("pretrain", "--sigma", "0")]
+    [TestCase("pretrain", "--positives", "fuzzy")]
     [TestCase("finetune", "--encoder-lr-scale", "2")]
     [TestCase("finetune", "--steps-per-epoch", "-3")]
     [TestCase("finetune", "--min-lr", "0.5")]

@@ -47,10 +47,15 @@ internal static class PretrainCommand
             var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, parse.GetValue(outDir)!, p));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pretrained encoder: {Path.GetFullPath(result.ModelDirectory)} ({result.Steps} steps, final loss {result.FinalLoss:F4}{(result.Resumed ? ", resumed" : "")})"));
+            foreach (var a in (result.Attempts ?? []).Where(a => a.Collapsed && a != result.Attempts![^1]))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"collapse: attempt {a.Attempt} (seed {a.Seed}, lr {a.LearningRate:G3}) collapsed after {a.Epochs} epoch(s) (loss {a.FinalLoss:F3}); restarted from scratch with another seed and a lower learning rate."));
+            }
             if (result.LikelyCollapsed)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"warning: the pretraining collapsed (final loss {result.FinalLoss:F3} = {result.CollapseLoss:F3}, the loss of identical embeddings); the encoder learned nothing useful. Try --norm batch, a lower --lr, --warmup or another --seed."));
+                    $"warning: the pretraining collapsed (final loss {result.FinalLoss:F3} = {result.CollapseLoss:F3}, the loss of identical embeddings); the encoder learned nothing useful. Try --norm batch, a lower --lr, --warmup, another --seed or more --collapse-restarts."));
             }
             return CliApp.ExitOk;
         });

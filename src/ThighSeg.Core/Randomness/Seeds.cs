@@ -31,6 +31,9 @@ public static class Seeds
     /// leaves the shuffles themselves unchanged.</summary>
     public const int ClassSampling = 6;
 
+    /// <summary>Stream of the seeds of pretraining restarts after a collapse (index: attempt).</summary>
+    public const int Restart = 7;
+
     /// <summary>A non-negative seed for <paramref name="index"/> of <paramref name="stream"/> under <paramref name="seed"/>.</summary>
     public static int Derive(int seed, int stream, long index)
     {

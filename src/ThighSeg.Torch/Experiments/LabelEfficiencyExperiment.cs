@@ -130,6 +130,7 @@ public sealed class LabelEfficiencyExperiment
                     ["steps"] = result.Steps,
                     ["final_loss"] = Finite(result.FinalLoss),
                     ["collapse_loss"] = Finite(result.CollapseLoss),
+                    ["collapse_restarts"] = result.Restarts,
                     ["seconds"] = watch.Elapsed.TotalSeconds,
                 });
                 timings[$"pretrain_{method.Name()}_s"] = watch.Elapsed.TotalSeconds;
