@@ -98,6 +98,27 @@ public sealed class Preprocessor
         return new PreparedSubject(subjectId, stacks, image, orientation, geometry, split, norm);
     }
 
+    /// <summary>
+    /// The geometry of one image as the planner needs it (<see cref="PreprocessingPlanner"/>): voxel spacing, slice count
+    /// and the extent in mm of each part's body bounding box over all slices (each half-thigh when
+    /// <see cref="PreprocessingOptions.SplitThighs"/>, else the whole slice), found exactly as <see cref="Prepare"/>
+    /// finds it (same orientation, body mask and split).
+    /// </summary>
+    public SubjectGeometry Measure(Volume<float> image, string subjectId)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectId);
+        var (img, _) = Orientation.ToCanonical(image);
+        var norm = Normalization(img.Data);
+        var s = img.Shape;
+        var (spx, spy, spz) = img.Spacing;
+        bool[] body = BodyMask(img.Data, norm.Low + ((norm.High - norm.Low) * Options.BodyThreshold));
+        int[]? split = Options.SplitThighs ? SplitColumns(body, s) : null;
+        var boxes = split is null ? [BoundingBox(body, s, null, true)] : new[] { BoundingBox(body, s, split, true), BoundingBox(body, s, split, false) };
+        double width = boxes.Max(b => (b.X1 - b.X0 + 1) * spx), height = boxes.Max(b => (b.Y1 - b.Y0 + 1) * spy);
+        return new SubjectGeometry(subjectId, spx, spy, spz, s.Z, width, height);
+    }
+
     /// <summary>Maps network-space labels (one array per stack, <see cref="SliceStack"/> layout) back to the original geometry.</summary>
     /// <exception cref="ArgumentException">Wrong number or size of arrays.</exception>
     public static Volume<int> Restore(PreparedSubject prepared, IReadOnlyList<int[]> stackLabels)
