@@ -42,7 +42,10 @@ internal static class ExperimentCommand
             }
             var pretrainOptions = pretrain.Bind(parse, network);
             var fineTuneOptions = finetune.Bind(parse, network);
-            var preprocessing = network.Preprocessing(parse);
+            var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
+            var (preprocessing, net, plan) = network.Configure(parse, dataset, output);
+            pretrainOptions = pretrainOptions with { Network = net };
+            fineTuneOptions = fineTuneOptions with { Network = net };
             int validationCount = finetune.ValidationCount(parse);
             var options = Flag.Bind(repeats, repeatCount, "repeats", () => new ExperimentOptions(
                 ParseSizes(parse.GetValue(sizes)!),
@@ -57,7 +60,10 @@ internal static class ExperimentCommand
                 !parse.GetValue(noTta),
                 parse.GetValue(largest),
                 ParsePretrained(parse.GetValue(pretrained))));
-            var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
+            if (plan is not null)
+            {
+                TrainingData.WritePlan(Path.Combine(parse.GetValue(outDir)!, "plan.json"), preprocessing, plan);
+            }
             var console = ConsoleProgress.Console(output);
             var result = ConsoleProgress.Run(console, p => new LabelEfficiencyExperiment(options).Run(dataset, parse.GetValue(outDir)!, p));
             string plot = Path.Combine(result.OutputDirectory, "efficiency.png");
@@ -88,7 +94,7 @@ internal static class ExperimentCommand
         console.Write(table);
         foreach (var c in result.Comparisons)
         {
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Method.Name()} vs rnd at S={c.Size}: {c.MeanDice:F3} vs {c.MeanDiceRandom:F3}, Wilcoxon p = {c.PValue:G3} ({c.Subjects} subjects)"));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Method.Name()} vs rnd at S={c.Size}: {c.MeanDice:F3} vs {c.MeanDiceRandom:F3}, difference {c.MeanDice - c.MeanDiceRandom:+0.000;-0.000} (bootstrap 95% CI {c.DifferenceInterval.Lower:+0.000;-0.000} to {c.DifferenceInterval.Upper:+0.000;-0.000}), Wilcoxon p = {c.PValue:G3} ({c.Subjects} subjects)"));
         }
         console.WriteLine($"plot:       {plot}");
         foreach (var (name, path) in result.Files)

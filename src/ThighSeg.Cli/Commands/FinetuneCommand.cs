@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Cli.Reports;
 using ThighSeg.Core.Data;
+using ThighSeg.Core.Preprocessing;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
@@ -37,6 +38,7 @@ internal static class FinetuneCommand
             string? initDir = parse.GetValue(init) is "none" or null ? null : parse.GetValue(init);
             var prep = network.Preprocessing(parse);
             var net = network.Network(parse);
+            PreprocessingPlan? plan = null;
             if (initDir is not null)
             {
                 var m = ModelArtifact.ReadManifest(initDir);
@@ -53,6 +55,11 @@ internal static class FinetuneCommand
                 throw new UsageException($"{labeled.Name} {parse.GetValue(labeled)}: must be at least 1.");
             }
             var dataset = TrainingData.Open(data.Name, manifestPath);
+            if (initDir is null)
+            {
+                (prep, net, plan) = network.Configure(parse, dataset, output);
+                options = options with { Network = net };
+            }
             var splitsPath = Path.Combine(output0, CaseSplits.FileName);
             var splits = File.Exists(splitsPath)
                 ? CaseSplits.LoadOrCreate(splitsPath, dataset.Manifest, validationCount, network.SeedValue(parse))
@@ -69,7 +76,7 @@ internal static class FinetuneCommand
                 segmenter.FineTune(train, initDir, dataset.Labels, checkpointDirectory: output0, validation: val, progress: p));
             using (result.Model)
             {
-                result.Model.Save(output0, TrainingData.PreprocessingJson(prep));
+                result.Model.Save(output0, TrainingData.PreprocessingJson(prep, plan));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"segmentation model: {Path.GetFullPath(output0)} (epoch {result.BestEpoch}{(result.BestValidationDice is double d ? $", validation Dice {d:F4}" : "")})"));

@@ -33,8 +33,9 @@ internal static class PretrainCommand
         {
             var m = parse.GetValue(method) switch { "gcl" => ContrastiveMethod.Gcl, "simclr" => ContrastiveMethod.SimClr, _ => ContrastiveMethod.Pcl };
             var options = pretrain.Bind(parse, network, m);
-            var prep = network.Preprocessing(parse);
             var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
+            var (prep, net, plan) = network.Configure(parse, dataset, output);
+            options = options with { Network = net };
             var subjects = dataset.SubjectsIn(DatasetSplit.Unlabeled);
             if (subjects.Count == 0)
             {
@@ -42,7 +43,7 @@ internal static class PretrainCommand
             }
             output.WriteLine($"pretrain {m}: {subjects.Count} unlabelled subjects, preparing slices...");
             var stacks = TrainingData.Prepare(dataset, subjects, prep, withLabels: false);
-            var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = TrainingData.PreprocessingJson(prep) };
+            var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = TrainingData.PreprocessingJson(prep, plan) };
             var console = ConsoleProgress.Console(output);
             var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, parse.GetValue(outDir)!, p));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
