@@ -60,12 +60,13 @@ internal static class ExperimentCommand
                 !parse.GetValue(noTta),
                 parse.GetValue(largest),
                 ParsePretrained(parse.GetValue(pretrained))));
-            if (plan is not null)
-            {
-                TrainingData.WritePlan(Path.Combine(parse.GetValue(outDir)!, "plan.json"), preprocessing, plan);
-            }
             var console = ConsoleProgress.Console(output);
             var result = ConsoleProgress.Run(console, p => new LabelEfficiencyExperiment(options).Run(dataset, parse.GetValue(outDir)!, p));
+            if (plan is not null)
+            {
+                // After the run: the experiment has checked that the folder holds results of these settings only.
+                TrainingData.WritePlan(Path.Combine(result.OutputDirectory, "plan.json"), preprocessing, plan);
+            }
             string plot = Path.Combine(result.OutputDirectory, "efficiency.png");
             ResultPlots.Write(plot, options, result.Summary);
             WriteSummary(console, options, result, plot);
