@@ -86,8 +86,9 @@ public sealed record ExperimentOptions
         init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Device), value, "Unknown device.");
     } = ComputeDevice.Auto;
 
-    /// <summary>Flip test-time augmentation when predicting test subjects.</summary>
-    public bool FlipTta { get; init; }
+    /// <summary>Flip test-time augmentation when predicting test subjects; on by default, as in <c>predict</c> and
+    /// <see cref="ThighSeg.Torch.Inference.VolumePredictionOptions"/>.</summary>
+    public bool FlipTta { get; init; } = true;
 
     /// <summary>Largest-component clean-up of predictions.</summary>
     public bool KeepLargestComponent { get; init; }

@@ -48,17 +48,17 @@ public static class ExperimentReport
     public static string ComparisonsCsv(IEnumerable<ExperimentComparison> comparisons)
     {
         ArgumentNullException.ThrowIfNull(comparisons);
-        var csv = new CsvWriter(["method", "size", "subjects", "mean_dice", "mean_dice_rnd", "p_value"]);
+        var csv = new CsvWriter(["method", "size", "subjects", "mean_dice", "mean_dice_rnd", "p_value", "diff_ci95_low", "diff_ci95_high"]);
         foreach (var c in comparisons)
         {
-            csv.AddRow(c.Method.Name(), c.Size, c.Subjects, c.MeanDice, c.MeanDiceRandom, c.PValue);
+            csv.AddRow(c.Method.Name(), c.Size, c.Subjects, c.MeanDice, c.MeanDiceRandom, c.PValue, c.DifferenceInterval.Lower, c.DifferenceInterval.Upper);
         }
         return csv.ToString();
     }
 
     /// <summary>
     /// A Markdown report: mean ± SD of Dice, HD95 and ASSD per method and size (over test subjects, pooled over
-    /// repeats), per-muscle Dice, and the Wilcoxon p-values against random initialisation.
+    /// repeats), per-muscle Dice, and the Wilcoxon p-values and bootstrap 95% intervals of the paired difference against random initialisation.
     /// </summary>
     public static string SummaryMarkdown(ExperimentOptions options, IReadOnlyList<ExperimentSummaryRow> summary, IReadOnlyList<ExperimentComparison> comparisons)
     {
@@ -106,10 +106,10 @@ public static class ExperimentReport
         if (comparisons.Count > 0)
         {
             sb.AppendLine("## Paired Wilcoxon signed-rank test against random initialisation").AppendLine();
-            sb.AppendLine("| method | S | subjects | mean Dice | mean Dice (rnd) | p |").AppendLine("|---|---:|---:|---:|---:|---:|");
+            sb.AppendLine("| method | S | subjects | mean Dice | mean Dice (rnd) | difference [95% CI] | p |").AppendLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var c in comparisons)
             {
-                sb.AppendLine(CultureInfo.InvariantCulture, $"| {c.Method.Name()} | {c.Size} | {c.Subjects} | {c.MeanDice:F3} | {c.MeanDiceRandom:F3} | {Num(c.PValue)} |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {c.Method.Name()} | {c.Size} | {c.Subjects} | {c.MeanDice:F3} | {c.MeanDiceRandom:F3} | {c.MeanDice - c.MeanDiceRandom:+0.000;-0.000} [{c.DifferenceInterval.Lower:+0.000;-0.000}, {c.DifferenceInterval.Upper:+0.000;-0.000}] | {Num(c.PValue)} |");
             }
             sb.AppendLine();
         }

@@ -180,7 +180,8 @@ public sealed class LabelEfficiencyExperiment
 
     /// <summary>
     /// Paired Wilcoxon signed-rank tests of each pretrained method against <see cref="InitMethod.Rnd"/> at each size,
-    /// over test subjects (each subject's mean Dice over labels, averaged over repeats).
+    /// over test subjects (each subject's mean Dice over labels, averaged over repeats), with a bootstrap 95% confidence
+    /// interval of the mean paired difference (<see cref="PairedBootstrap"/>).
     /// </summary>
     public static IReadOnlyList<ExperimentComparison> Compare(IReadOnlyList<RunResult> runs, IReadOnlyList<InitMethod> methods)
     {
@@ -203,7 +204,7 @@ public sealed class LabelEfficiencyExperiment
                 }
                 // The one paired path: each test subject's mean Dice over labels and repeats, Wilcoxon signed-rank test.
                 var c = MethodComparison.Compare(other, random, "dice");
-                result.Add(new ExperimentComparison(m, size, c.Subjects.Count, Mean(c.A), Mean(c.B), c.Test.PValue));
+                result.Add(new ExperimentComparison(m, size, c.Subjects.Count, Mean(c.A), Mean(c.B), c.Test.PValue, PairedBootstrap.MeanDifference(c.A, c.B)));
             }
         }
         return result;
@@ -350,6 +351,7 @@ public sealed class LabelEfficiencyExperiment
                 ["steps"] = pretrained.Steps,
                 ["final_loss"] = Finite(pretrained.FinalLoss),
                 ["collapse_loss"] = Finite(pretrained.CollapseLoss),
+                ["collapse_restarts"] = pretrained.Restarts,
                 ["seconds"] = watch.Elapsed.TotalSeconds,
             });
             return true;

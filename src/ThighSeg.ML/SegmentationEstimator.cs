@@ -71,8 +71,9 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
         /// <summary>Where to train and predict (default <see cref="ComputeDevice.Auto"/>: CUDA when available, else CPU).</summary>
         public ComputeDevice Device { get; init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Device), value, "Unknown device."); } = ComputeDevice.Auto;
 
-        /// <summary>Average predictions over each slice and its left-right mirror (about twice the prediction time).</summary>
-        public bool FlipTta { get; init; }
+        /// <summary>Average predictions over each slice and its left-right mirror (about twice the prediction time); on by
+        /// default, as in <c>VolumePredictionOptions</c> and <c>thighseg predict</c>.</summary>
+        public bool FlipTta { get; init; } = true;
 
         /// <summary>Muscle names by label value, or null to take the names stored in the label files (else <c>label_&lt;value&gt;</c>).</summary>
         public IReadOnlyDictionary<int, string>? LabelNames { get; init; }

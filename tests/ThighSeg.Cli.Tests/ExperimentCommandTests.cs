@@ -75,6 +75,20 @@ public sealed class ExperimentCommandTests
     }
 
     [Test]
+    [Category("Slow")]
+    public void Experiment_PlanAuto_KeepsExplicitFlags_RecordsThePlan_AndNeverCropsSilently()
+    {
+        string outDir = Path.Combine(_dir, "exp-plan");
+        var r = Experiment(outDir, "--sizes", "1", "--plan", "auto");
+        Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+        var plan = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "plan.json")))!;
+        Assert.That(plan["plan"]!["overridden"]!.AsArray().Select(n => n!.GetValue<string>()), Is.EqualTo(new[] { "spacing", "size", "filters" }));
+        Assert.That(plan["TargetSize"]!.GetValue<int>(), Is.EqualTo(32));
+        bool crops = plan["plan"]!["crops"]!.GetValue<bool>();
+        Assert.That(r.Out.Contains("warning: the network frame", StringComparison.Ordinal), Is.EqualTo(crops), r.Out);
+    }
+
+    [Test]
     public void Experiment_RefusesAnOutputFolderOfOtherSettings_AndLeavesItUntouched()
     {
         string outDir = Path.Combine(_dir, "exp-settings");

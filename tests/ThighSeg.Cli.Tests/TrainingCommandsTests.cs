@@ -84,6 +84,9 @@ public sealed class TrainingCommandsTests
     [TestCase("pretrain", "--lr", "-1")]
     [TestCase("finetune", "--size", "40")]
     [TestCase("finetune", "--spacing", "0")]
+    [TestCase("finetune", "--class-sampling", "1.5")]
+    [TestCase("pretrain", "--sigma", "0")]
+    [TestCase("pretrain", "--positives", "fuzzy")]
     [TestCase("finetune", "--encoder-lr-scale", "2")]
     [TestCase("finetune", "--steps-per-epoch", "-3")]
     [TestCase("finetune", "--min-lr", "0.5")]
@@ -108,6 +111,31 @@ public sealed class TrainingCommandsTests
         Assert.That(r.Err, Does.Contain(flag).And.Contain(value));
         Assert.That(r.Err, Does.Not.Contain("Parameter '").And.Not.Contain("Actual value").And.Not.Contain("System."));
         Assert.That(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), Is.False, "a refused command writes nothing");
+    }
+
+    [Test]
+    public void Finetune_PlanAuto_ChoosesFromTheData_KeepsExplicitFlags_AndRecordsThePlan()
+    {
+        string manifest = SmallCohort();
+        string output = Path.Combine(_dir, "planned");
+        var r = Run("finetune", "-i", manifest, "-o", output, "--labeled", "1", "--plan", "auto", "--filters", "2",
+            "--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--validation", "0", "--device", "cpu");
+        Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+        Assert.That(r.Out, Does.Contain("plan: "));
+        var prep = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "manifest.json")))!["preprocessing"]!;
+        var plan = prep["plan"]!;
+        Assert.Multiple(() =>
+        {
+            // --filters was given: kept; size and spacing come from the plan and are what the model was trained at.
+            Assert.That(plan["overridden"]!.AsArray().Select(n => n!.GetValue<string>()), Is.EqualTo(new[] { "filters" }));
+            Assert.That(plan["base_filters"]!.GetValue<int>(), Is.EqualTo(2));
+            Assert.That(prep["TargetSize"]!.GetValue<int>(), Is.EqualTo(plan["target_size"]!.GetValue<int>()));
+            Assert.That(prep["TargetSpacingMm"]!.GetValue<double>(), Is.EqualTo(plan["target_spacing_mm"]!.GetValue<double>()));
+            Assert.That(plan["fingerprint"]!["subjects"]!.GetValue<int>(), Is.EqualTo(3), "unlabelled and train subjects, never test");
+            Assert.That(plan["crops"]!.GetValue<bool>(), Is.False);
+            // Readers of the preprocessing section ignore the plan: the model predicts as any other.
+            Assert.That(ThighSeg.Torch.Inference.VolumeSegmenter.ReadPreprocessing(prep.AsObject(), output).TargetSize, Is.EqualTo(plan["target_size"]!.GetValue<int>()));
+        });
     }
 
     [Test]

@@ -10,7 +10,7 @@ namespace ThighSeg.Torch.Tests;
 public class ContrastiveLossTests
 {
     /// <summary>Fixed inputs: 2N embeddings by formula, slice positions (k+1)/K from several volumes.</summary>
-    private sealed record Case(string Name, int Dim, (int K, int Depth)[] Slices, double Threshold, double Temperature, double BaseTemperature, int Partitions, double Scale)
+    private sealed record Case(string Name, int Dim, (int K, int Depth)[] Slices, double Threshold, double Temperature, double BaseTemperature, int Partitions, double Scale, double Sigma = 0.1)
     {
         public int N => Slices.Length;
 
@@ -48,6 +48,7 @@ public class ContrastiveLossTests
                 ["temperature"] = Temperature,
                 ["base_temperature"] = BaseTemperature,
                 ["partitions"] = Partitions,
+                ["sigma"] = Sigma,
             };
         }
     }
@@ -56,7 +57,7 @@ public class ContrastiveLossTests
     [
         new("small", 5, [(0, 8), (1, 8), (5, 8), (7, 8), (2, 10), (9, 10)], 0.1, 0.1, 0.07, 4, 1.0),
         new("wide-theta", 7, [(0, 12), (3, 12), (4, 12), (11, 12), (1, 6), (2, 6), (5, 6), (0, 4)], 0.35, 0.1, 0.07, 4, 3.0),
-        new("cold", 4, [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5)], 0.45, 0.005, 0.07, 4, 100.0),
+        new("cold", 4, [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5)], 0.45, 0.005, 0.07, 4, 100.0, Sigma: 0.3),
     ];
 
     // Values from tests/reference/contrastive_reference.py (PyTorch 1.13, Debian), checked in so the test can fail without Python.
@@ -128,6 +129,65 @@ public class ContrastiveLossTests
                 Assert.That(sim, Is.EqualTo(r["simclr"]!.GetValue<double>()).Within(1e-4 * Math.Max(1, Math.Abs(sim))), $"{c.Name} SimCLR");
             });
         }
+    }
+
+    // PCL with soft positives (WSP), from the same script ("soft"), checked in.
+    private static readonly Dictionary<string, double> CheckedInSoft = new()
+    {
+        ["small"] = 2.325235366821289,
+        ["wide-theta"] = 4.1979827880859375,
+        ["cold"] = 8.55728530883789,
+    };
+
+    private static double ComputeSoft(Case c)
+    {
+        using var scope = NewDisposeScope();
+        var z = tensor(c.Embeddings());
+        var p = tensor(c.Positions().Select(v => (float)v).ToArray()).repeat(2);
+        return ContrastiveLoss.SoftPositional(z, p, c.Sigma, c.Temperature, c.BaseTemperature).item<float>();
+    }
+
+    [Test]
+    public void SoftPositives_MatchCheckedInAndPythonReferenceValues()
+    {
+        JsonObject? result = null;
+        const string python = "/usr/bin/python3";
+        if (File.Exists(python) && HasTorch(python))
+        {
+            var request = new JsonObject { ["cases"] = new JsonArray(Cases.Select(c => (JsonNode?)c.ToJson()).ToArray()) };
+            var psi = new ProcessStartInfo(python, [Path.Combine(RepoRoot(), "tests", "reference", "contrastive_reference.py")]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            using var proc = Process.Start(psi)!;
+            proc.StandardInput.Write(request.ToJsonString());
+            proc.StandardInput.Close();
+            string stdout = proc.StandardOutput.ReadToEnd();
+            string stderr = proc.StandardError.ReadToEnd();
+            proc.WaitForExit();
+            Assert.That(proc.ExitCode, Is.Zero, stderr);
+            result = JsonNode.Parse(stdout)!.AsObject();
+        }
+        foreach (var c in Cases)
+        {
+            double soft = ComputeSoft(c);
+            Assert.That(soft, Is.EqualTo(CheckedInSoft[c.Name]).Within(1e-4 * Math.Max(1, Math.Abs(soft))), $"{c.Name} soft (checked in)");
+            if (result is not null)
+            {
+                Assert.That(soft, Is.EqualTo(result[c.Name]!["soft"]!.GetValue<double>()).Within(1e-4 * Math.Max(1, Math.Abs(soft))), $"{c.Name} soft (script)");
+            }
+        }
+    }
+
+    [Test]
+    public void SoftPositives_ApproachHardPcl_AsTheKernelNarrowsToTheOtherView()
+    {
+        // With sigma far below the smallest position gap, only the other view (Δp = 0) keeps weight: SimCLR.
+        using var scope = NewDisposeScope();
+        var z = randn(16, 8, generator: new TorchSharp.torch.Generator(5));
+        var p = tensor(Enumerable.Range(0, 8).Select(k => (k + 1f) / 8).ToArray()).repeat(2);
+        double soft = ContrastiveLoss.SoftPositional(z, p, 0.005, 0.1, 0.07).item<float>();
+        double sim = ContrastiveLoss.SimClr(z, 0.1, 0.07).item<float>();
+        double wide = ContrastiveLoss.SoftPositional(z, p, 0.2, 0.1, 0.07).item<float>();
+        Assert.That(soft, Is.EqualTo(sim).Within(1e-5));
+        Assert.That(wide, Is.Not.EqualTo(sim).Within(1e-3));
     }
 
     [Test]

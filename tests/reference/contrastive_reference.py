@@ -6,9 +6,11 @@ from HobbitLong/SupContrast): features [bsz, n_views, dim], view-major contrast 
 explicit exp/log denominator over all samples except the anchor, and the (tau / tau_base) scaling.
 
 Input (stdin, JSON): {"cases": [{"name": str, "embeddings": [[...] * 2N], "positions": [p_0..p_{N-1}],
-  "threshold": float, "temperature": float, "base_temperature": float, "partitions": int}]}
+  "threshold": float, "temperature": float, "base_temperature": float, "partitions": int, "sigma": float}]}
 Embeddings are the 2N samples in ThighSeg's order: rows 0..N-1 view 1 of slices 0..N-1, rows N..2N-1 view 2.
-Output (stdout, JSON): {"<name>": {"pcl": float, "gcl": float, "simclr": float}, ...}
+Output (stdout, JSON): {"<name>": {"pcl": float, "gcl": float, "simclr": float, "soft": float}, ...}
+"soft" is PCL with soft positional positives (WSP, MICCAI 2023): the SupCon mask replaced by the weights
+exp(-(p_i - p_j)^2 / (2 sigma^2)), i.e. mean_log_prob_pos = sum_b w_ab log_prob_ab / sum_b w_ab.
 Run with Debian's /usr/bin/python3 (python3-torch 1.13).
 """
 import json
@@ -53,7 +55,9 @@ def run_case(case):
     g = torch.tensor([partition_of(v, case["partitions"]) for v in case["positions"]]).view(-1, 1)
     gcl_mask = torch.eq(g, g.T).float()
     simclr_mask = torch.eye(n)
+    soft_mask = torch.exp(-((p - p.T) ** 2) / (2 * case["sigma"] ** 2))
     return {
+        "soft": supcon(features, soft_mask, t, tb),
         "pcl": supcon(features, pcl_mask, t, tb),
         "gcl": supcon(features, gcl_mask, t, tb),
         "simclr": supcon(features, simclr_mask, t, tb),

@@ -57,14 +57,17 @@ internal static class DemoCommand
     {
         var outDir = new Option<string>("--out") { Description = "Output folder for the cohort, models and reports.", DefaultValueFactory = _ => "demo-output" };
         var device = DeviceOption.Create();
+        var plan = new Option<string>("--plan") { Description = "off (the demo's fixed settings, the default) or auto (spacing, size and filters planned from the phantom cohort; slower).", DefaultValueFactory = _ => "off" };
+        plan.AcceptOnlyFromAmong("auto", "off");
         var cmd = new Command("demo", "Run the whole method on a synthetic phantom cohort, no data needed: pretrain PCL, fine-tune with 1 labelled subject from PCL and from random initialisation, and compare per-muscle Dice on held-out phantoms.");
         cmd.Options.Add(outDir);
         cmd.Options.Add(device);
-        cmd.SetAction(parse => Run(output, parse.GetValue(outDir)!, DeviceOption.Get(parse, device), DemoSettings.Default));
+        cmd.Options.Add(plan);
+        cmd.SetAction(parse => Run(output, parse.GetValue(outDir)!, DeviceOption.Get(parse, device), DemoSettings.Default, parse.GetValue(plan) == "auto"));
         return cmd;
     }
 
-    internal static int Run(TextWriter output, string outDir, Torch.ComputeDevice device, DemoSettings settings)
+    internal static int Run(TextWriter output, string outDir, Torch.ComputeDevice device, DemoSettings settings, bool plan = false)
     {
         var console = ConsoleProgress.Console(output);
         var clock = Stopwatch.StartNew();
@@ -84,6 +87,22 @@ internal static class DemoCommand
             console.WriteLine($"Reusing the phantom cohort in {cohort}");
         }
         var dataset = Dataset.Open(manifest, new VolumeFormatsSource());
+        if (plan)
+        {
+            var p = PreprocessingPlanner.Plan(TrainingData.Fingerprint(dataset, settings.Preprocessing), depth: settings.Pretrain.Network.Depth);
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan: {p.TargetSize} px at {p.TargetSpacingMm:0.###} mm, F={p.BaseFilters} ({p.Fingerprint})"));
+            foreach (string w in p.Warnings)
+            {
+                console.WriteLine($"warning: {w}");
+            }
+            var planned = settings.Pretrain.Network with { BaseFilters = p.BaseFilters };
+            settings = settings with
+            {
+                Preprocessing = p.Apply(settings.Preprocessing),
+                Pretrain = settings.Pretrain with { Network = planned },
+                FineTune = settings.FineTune with { Network = planned },
+            };
+        }
         var options = new ExperimentOptions
         {
             Sizes = [1], Methods = [InitMethod.Rnd, InitMethod.Pcl], Repeats = 1,

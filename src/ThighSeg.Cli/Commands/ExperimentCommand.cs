@@ -47,6 +47,8 @@ internal static class ExperimentCommand
                 return CliApp.ExitOk;
             }
             var dataset = flags.OpenData(parse);
+            (options, var preprocessingPlan) = flags.Configure(parse, options, dataset, output);
+            experiment = new LabelEfficiencyExperiment(options);
             string outDir = parse.GetValue(flags.Out)!;
             var console = ConsoleProgress.Console(output);
             try
@@ -80,6 +82,11 @@ internal static class ExperimentCommand
                     return CliApp.ExitOk;
                 }
                 var result = ConsoleProgress.Run(console, p => experiment.Run(dataset, outDir, p));
+                if (preprocessingPlan is not null)
+                {
+                    // After the run: the experiment has checked that the folder holds results of these settings only.
+                    TrainingData.WritePlan(Path.Combine(result.OutputDirectory, "plan.json"), options.Preprocessing, preprocessingPlan);
+                }
                 string plot = Path.Combine(result.OutputDirectory, "efficiency.png");
                 ResultPlots.Write(plot, options, result.Summary);
                 WriteSummary(console, options, result, plot);
@@ -154,7 +161,7 @@ internal static class ExperimentCommand
         console.Write(table);
         foreach (var c in result.Comparisons)
         {
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Method.Name()} vs rnd at S={c.Size}: {c.MeanDice:F3} vs {c.MeanDiceRandom:F3}, Wilcoxon p = {c.PValue:G3} ({c.Subjects} subjects)"));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Method.Name()} vs rnd at S={c.Size}: {c.MeanDice:F3} vs {c.MeanDiceRandom:F3}, difference {c.MeanDice - c.MeanDiceRandom:+0.000;-0.000} (bootstrap 95% CI {c.DifferenceInterval.Lower:+0.000;-0.000} to {c.DifferenceInterval.Upper:+0.000;-0.000}), Wilcoxon p = {c.PValue:G3} ({c.Subjects} subjects)"));
         }
         console.WriteLine($"plot:       {plot}");
         foreach (var (name, path) in result.Files)

@@ -3,6 +3,7 @@ using System.Globalization;
 using ThighSeg.Cli.Reports;
 using ThighSeg.Core;
 using ThighSeg.Core.Data;
+using ThighSeg.Core.Preprocessing;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
@@ -45,6 +46,7 @@ internal static class FinetuneCommand
             OutputGuard.RefuseInputs(Path.Combine(output0, ModelArtifact.ManifestFile), outDir.Name, (initDir, init.Name), (manifestPath, data.Name));
             OutputGuard.RefuseOtherRunsResults(output0, outDir.Name, parse.GetValue(overwrite), UNetSegmenter.CheckpointFile,
                 [ModelArtifact.ManifestFile, UNetSegmentationModel.WeightsFile, ContrastivePretrainer.WeightsFile], $"Choose another folder, or pass {overwrite.Name} to replace it.");
+            PreprocessingPlan? plan = null;
             if (initDir is not null)
             {
                 var m = ModelArtifact.ReadManifest(initDir);
@@ -61,6 +63,11 @@ internal static class FinetuneCommand
                 throw new UsageException($"{labeled.Name} {parse.GetValue(labeled)}: must be at least 1.");
             }
             var dataset = TrainingData.Open(data.Name, manifestPath);
+            if (initDir is null)
+            {
+                (prep, net, plan) = network.Configure(parse, dataset, output);
+                options = options with { Network = net };
+            }
             var splitsPath = Path.Combine(output0, CaseSplits.FileName);
             var splits = File.Exists(splitsPath)
                 ? CaseSplits.LoadOrCreate(splitsPath, dataset.Manifest, validationCount, network.SeedValue(parse))
@@ -78,7 +85,7 @@ internal static class FinetuneCommand
                 // splits.json is written with the model, not before training: a run that fails leaves none to constrain
                 // the next one (a resumed run draws the same splits again from the seed).
                 splits.Save(splitsPath);
-                result.Model.Save(output0, TrainingData.PreprocessingJson(prep));
+                result.Model.Save(output0, TrainingData.PreprocessingJson(prep, plan));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"segmentation model: {Path.GetFullPath(output0)} (epoch {result.BestEpoch}{(result.BestValidationDice is double d ? $", validation Dice {d:F4}" : "")})"));

@@ -36,12 +36,13 @@ internal static class PretrainCommand
         {
             var m = parse.GetValue(method) switch { "gcl" => ContrastiveMethod.Gcl, "simclr" => ContrastiveMethod.SimClr, _ => ContrastiveMethod.Pcl };
             var options = pretrain.Bind(parse, network, m);
-            var prep = network.Preprocessing(parse);
             string modelDir = parse.GetValue(outDir)!;
             OutputGuard.RefuseInputs(Path.Combine(modelDir, ModelArtifact.ManifestFile), outDir.Name, (parse.GetValue(data), data.Name));
             OutputGuard.RefuseOtherRunsResults(modelDir, outDir.Name, parse.GetValue(overwrite), ContrastivePretrainer.CheckpointFile,
                 [ModelArtifact.ManifestFile, ContrastivePretrainer.WeightsFile], $"Choose another folder, or pass {overwrite.Name} to replace it.");
             var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
+            var (prep, net, plan) = network.Configure(parse, dataset, output);
+            options = options with { Network = net };
             var subjects = dataset.SubjectsIn(DatasetSplit.Unlabeled);
             if (subjects.Count == 0)
             {
@@ -49,15 +50,20 @@ internal static class PretrainCommand
             }
             output.WriteLine($"pretrain {m}: {subjects.Count} unlabelled subjects, preparing slices...");
             var stacks = TrainingData.Prepare(dataset, subjects, prep, withLabels: false);
-            var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = TrainingData.PreprocessingJson(prep) };
+            var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = TrainingData.PreprocessingJson(prep, plan) };
             var console = ConsoleProgress.Console(output);
             var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, modelDir, p));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pretrained encoder: {Path.GetFullPath(result.ModelDirectory)} ({result.Steps} steps, final loss {result.FinalLoss:F4}{(result.Resumed ? ", resumed" : "")})"));
+            foreach (var a in (result.Attempts ?? []).Where(a => a.Collapsed && a != result.Attempts![^1]))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"collapse: attempt {a.Attempt} (seed {a.Seed}, lr {a.LearningRate:G3}) collapsed after {a.Epochs} epoch(s) (loss {a.FinalLoss:F3}); restarted from scratch with another seed and a lower learning rate."));
+            }
             if (result.LikelyCollapsed)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"warning: the pretraining collapsed (final loss {result.FinalLoss:F3} = {result.CollapseLoss:F3}, the loss of identical embeddings); the encoder learned nothing useful. Try --norm batch, a lower --lr, --warmup or another --seed."));
+                    $"warning: the pretraining collapsed (final loss {result.FinalLoss:F3} = {result.CollapseLoss:F3}, the loss of identical embeddings); the encoder learned nothing useful. Try --norm batch, a lower --lr, --warmup, another --seed or more --collapse-restarts."));
             }
             return CliApp.ExitOk;
         });

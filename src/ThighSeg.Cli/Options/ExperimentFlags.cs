@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ThighSeg.Cli.Commands;
 using ThighSeg.Core.Data;
+using ThighSeg.Core.Preprocessing;
 using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Options;
@@ -29,18 +30,24 @@ internal sealed class ExperimentFlags
 
     public FinetuneFlags Finetune { get; } = new("finetune-");
 
-    public Option<bool> Tta { get; } = new("--tta") { Description = "Flip test-time augmentation when predicting the test subjects." };
+    public Option<bool> Tta { get; } = new("--tta") { Description = "Flip test-time augmentation when predicting the test subjects (the default; kept for old scripts)." };
+
+    public Option<bool> NoTta { get; } = new("--no-tta") { Description = "Turn off flip test-time augmentation in the evaluation (on by default, as in predict)." };
 
     public Option<bool> Largest { get; } = new("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
 
     /// <summary>Every flag of the study.</summary>
-    public IEnumerable<Option> All => new Option[] { Data, Out, Sizes, Methods, Repeats, Pretrained, Tta, Largest }.Concat(Pretrain.All).Concat(Finetune.All).Concat(Network.All);
+    public IEnumerable<Option> All => new Option[] { Data, Out, Sizes, Methods, Repeats, Pretrained, Tta, NoTta, Largest }.Concat(Pretrain.All).Concat(Finetune.All).Concat(Network.All);
 
     /// <summary>The study's options.</summary>
     /// <exception cref="UsageException">A value is invalid (the message names the flag).</exception>
     public ExperimentOptions Bind(ParseResult parse)
     {
         int repeatCount = parse.GetValue(Repeats);
+        if (parse.GetValue(Tta) && parse.GetValue(NoTta))
+        {
+            throw new UsageException("--tta and --no-tta contradict each other; flip TTA is on by default.");
+        }
         var pretrainOptions = Pretrain.Bind(parse, Network);
         var fineTuneOptions = Finetune.Bind(parse, Network);
         var preprocessing = Network.Preprocessing(parse);
@@ -55,11 +62,28 @@ internal sealed class ExperimentFlags
             ValidationCount = validationCount,
             Seed = Network.SeedValue(parse),
             Device = Network.DeviceValue(parse),
-            FlipTta = parse.GetValue(Tta),
+            FlipTta = !parse.GetValue(NoTta),
             KeepLargestComponent = parse.GetValue(Largest),
             PretrainedEncoders = ExperimentCommand.ParsePretrained(parse.GetValue(Pretrained)),
         };
         return Flag.Bind(Repeats, repeatCount, nameof(ExperimentOptions.Repeats), () => options with { Repeats = repeatCount });
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> with the self-configured preprocessing and network (<c>--plan auto</c>, explicit
+    /// <c>--size/--spacing/--filters</c> kept), or unchanged with a null plan (<c>--plan off</c>).
+    /// </summary>
+    public (ExperimentOptions Options, PreprocessingPlan? Plan) Configure(ParseResult parse, ExperimentOptions options, Dataset dataset, TextWriter output)
+    {
+        var (preprocessing, network, plan) = Network.Configure(parse, dataset, output);
+        return plan is null
+            ? (options, null)
+            : (options with
+            {
+                Preprocessing = preprocessing,
+                Pretrain = options.Pretrain with { Network = network },
+                FineTune = options.FineTune with { Network = network },
+            }, plan);
     }
 
     /// <summary>The dataset named by <see cref="Data"/>.</summary>

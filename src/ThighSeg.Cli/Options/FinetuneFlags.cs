@@ -6,7 +6,8 @@ namespace ThighSeg.Cli.Options;
 /// <summary>
 /// The fine-tuning flags, bound to <see cref="FineTuneOptions"/>: the schedule (<see cref="ScheduleFlags"/>, prefixed
 /// <c>--finetune-</c> in verbs that also pretrain), <c>--encoder-lr-scale</c>, <c>--dice-weight</c>,
-/// <c>--early-stopping</c> and <c>--validation</c> (held-out train subjects for model selection).
+/// <c>--early-stopping</c>, <c>--validation</c> (held-out train subjects for model selection) and
+/// <c>--class-sampling</c> (class-aware slice sampling).
 /// </summary>
 internal sealed class FinetuneFlags
 {
@@ -34,7 +35,13 @@ internal sealed class FinetuneFlags
 
     public Option<int> Validation { get; } = new("--validation") { Description = "Train subjects held out for model selection (0: keep the last epoch).", DefaultValueFactory = _ => DefaultValidation };
 
-    public IEnumerable<Option> All => [.. Schedule.All, EncoderLearningRateScale, DiceWeight, EarlyStopping, Validation];
+    public Option<double> ClassSampling { get; } = new("--class-sampling")
+    {
+        Description = "Fraction of each batch drawn from slices containing a randomly chosen muscle (class-aware sampling of thin and rare muscles), in [0, 1]; 0: plain shuffles.",
+        DefaultValueFactory = _ => Defaults.ClassAwareSampling,
+    };
+
+    public IEnumerable<Option> All => [.. Schedule.All, EncoderLearningRateScale, DiceWeight, EarlyStopping, Validation, ClassSampling];
 
     public FineTuneOptions Bind(ParseResult parse, NetworkFlags network, UNetOptions? networkOverride = null)
     {
@@ -55,6 +62,8 @@ internal sealed class FinetuneFlags
         };
         o = Flag.Bind(EncoderLearningRateScale, encoderLr, nameof(FineTuneOptions.EncoderLearningRateScale), () => o with { EncoderLearningRateScale = encoderLr });
         o = Flag.Bind(DiceWeight, dice, nameof(FineTuneOptions.DiceWeight), () => o with { DiceWeight = dice });
+        double classSampling = parse.GetValue(ClassSampling);
+        o = Flag.Bind(ClassSampling, classSampling, nameof(FineTuneOptions.ClassAwareSampling), () => o with { ClassAwareSampling = classSampling });
         return o;
     }
 

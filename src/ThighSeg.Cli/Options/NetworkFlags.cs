@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.Torch;
 
@@ -8,7 +9,8 @@ namespace ThighSeg.Cli.Options;
 
 /// <summary>
 /// The flags every training verb shares, with one name and one default each: network (<c>--filters</c>, <c>--norm</c>),
-/// preprocessing (<c>--size</c>, <c>--spacing</c>), augmentation (<c>--flip</c>), <c>--seed</c> and <c>--device</c>.
+/// preprocessing (<c>--size</c>, <c>--spacing</c>, <c>--plan auto|off</c>), augmentation (<c>--flip</c>), <c>--seed</c>
+/// and <c>--device</c>.
 /// </summary>
 internal sealed class NetworkFlags
 {
@@ -26,6 +28,8 @@ internal sealed class NetworkFlags
 
     public Option<double> Spacing { get; } = new("--spacing") { Description = "In-plane pixel spacing of network slices, mm.", DefaultValueFactory = _ => DefaultSpacingMm };
 
+    public Option<string> Plan { get; } = new Option<string>("--plan") { Description = "Preprocessing plan: auto (spacing, size and filters chosen from the training data and a CPU budget; --size/--spacing/--filters given explicitly still win) or off (the flags' values).", DefaultValueFactory = _ => "off" }.AcceptOnlyFromAmong("auto", "off");
+
     public Option<double> Flip { get; } = new("--flip") { Description = "Probability of each random flip (left-right, anterior-posterior) in training augmentation; 0 keeps the canonical orientation.", DefaultValueFactory = _ => new AugmentationOptions().FlipProbability };
 
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed; the same seed reproduces a CPU run for the same thread count.", DefaultValueFactory = _ => 0 };
@@ -35,7 +39,7 @@ internal sealed class NetworkFlags
     /// <summary>The options that describe the network and its input (they must agree with a pretrained encoder's).</summary>
     public IEnumerable<Option> Architecture => [Filters, Norm, Size, Spacing];
 
-    public IEnumerable<Option> All => [Filters, Norm, Size, Spacing, Flip, Seed, Device];
+    public IEnumerable<Option> All => [Filters, Norm, Size, Spacing, Plan, Flip, Seed, Device];
 
     public UNetOptions Network(ParseResult parse)
     {
@@ -62,6 +66,40 @@ internal sealed class NetworkFlags
             throw new UsageException($"{Size.Name} {size}: must be a multiple of 16.");
         }
         return p;
+    }
+
+    /// <summary>
+    /// Preprocessing and network for training on <paramref name="dataset"/>: the flags' values with <c>--plan off</c>;
+    /// with <c>--plan auto</c> the <see cref="PreprocessingPlanner"/>'s choice from the data fingerprint, where
+    /// <c>--spacing</c>, <c>--size</c> and <c>--filters</c> given explicitly override field by field. The plan and its
+    /// warnings (a thigh cropped by the frame) are printed to <paramref name="output"/>.
+    /// </summary>
+    public (PreprocessingOptions Preprocessing, UNetOptions Network, PreprocessingPlan? Plan) Configure(ParseResult parse, Dataset dataset, TextWriter output)
+    {
+        var prep = Preprocessing(parse);
+        var net = Network(parse);
+        if (parse.GetValue(Plan) != "auto")
+        {
+            return (prep, net, null);
+        }
+        var fingerprint = TrainingData.Fingerprint(dataset, prep);
+        var plan = PreprocessingPlanner.Plan(
+            fingerprint,
+            depth: net.Depth,
+            spacingMm: Flag.IsExplicit(parse, Spacing) ? prep.TargetSpacingMm : null,
+            size: Flag.IsExplicit(parse, Size) ? prep.TargetSize : null,
+            filters: Flag.IsExplicit(parse, Filters) ? net.BaseFilters : null);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"plan: {plan.TargetSize} px at {plan.TargetSpacingMm:0.###} mm ({plan.FrameMm:0.#} mm frame), F={plan.BaseFilters}; data: {fingerprint}"));
+        foreach (string note in plan.Notes)
+        {
+            output.WriteLine($"  {note}");
+        }
+        foreach (string warning in plan.Warnings)
+        {
+            output.WriteLine($"warning: {warning}");
+        }
+        return (plan.Apply(prep), net with { BaseFilters = plan.BaseFilters }, plan);
     }
 
     public int SeedValue(ParseResult parse) => parse.GetValue(Seed);

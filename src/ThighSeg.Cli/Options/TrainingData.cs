@@ -41,8 +41,36 @@ internal static class TrainingData
         return stacks;
     }
 
-    /// <summary>The preprocessing description stored in model manifests (one format, owned by <see cref="VolumeSegmenter"/>).</summary>
-    public static JsonObject PreprocessingJson(PreprocessingOptions p) => VolumeSegmenter.PreprocessingJson(p);
+    /// <summary>The preprocessing description stored in model manifests (one format, owned by <see cref="VolumeSegmenter"/>),
+    /// with the plan that chose it under <c>plan</c> when there is one (readers ignore it; old manifests have none).</summary>
+    public static JsonObject PreprocessingJson(PreprocessingOptions p, PreprocessingPlan? plan = null)
+    {
+        var json = VolumeSegmenter.PreprocessingJson(p);
+        if (plan is not null)
+        {
+            json["plan"] = plan.ToJson();
+        }
+        return json;
+    }
+
+    /// <summary>
+    /// The data fingerprint of every subject that may train (unlabelled and train splits; never test), measured with
+    /// <paramref name="options"/>' thigh split, body threshold and percentiles.
+    /// </summary>
+    public static DataFingerprint Fingerprint(Dataset dataset, PreprocessingOptions options)
+    {
+        var prep = new Preprocessor(options);
+        var subjects = dataset.SubjectsIn(DatasetSplit.Unlabeled).Concat(dataset.SubjectsIn(DatasetSplit.Train)).ToList();
+        if (subjects.Count == 0)
+        {
+            throw new ThighSegException("The manifest has no unlabeled or train subjects to plan the preprocessing from.");
+        }
+        return DataFingerprint.From(subjects.Select(s => prep.Measure(dataset.Load(s).Image, s)));
+    }
+
+    /// <summary>Writes the plan (and the preprocessing it produced) as JSON, atomically.</summary>
+    public static void WritePlan(string path, PreprocessingOptions options, PreprocessingPlan plan) =>
+        AtomicFile.WriteAllText(path, PreprocessingJson(options, plan).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
     /// <summary>Runs one training with a progress bar on a terminal (plain lines when redirected).</summary>
     public static T WithProgress<T>(IAnsiConsole console, string stage, Func<IProgress<TrainingProgress>, T> train) =>

@@ -62,6 +62,13 @@ public sealed record FineTuneOptions
     /// </summary>
     public double EncoderLearningRateScale { get; init { Check.InRange(value, 0, 1, nameof(EncoderLearningRateScale)); field = value; } } = 1.0;
 
+    /// <summary>
+    /// Fraction of each training batch drawn class-aware, in [0, 1]: a foreground class chosen uniformly among those in
+    /// the training slices, then a slice containing it (nnU-Net's foreground oversampling, per class), so thin and rare
+    /// muscles are seen often enough. 0 (the default) keeps plain shuffles, so earlier results reproduce exactly.
+    /// </summary>
+    public double ClassAwareSampling { get; init { Check.InRange(value, 0, 1, nameof(ClassAwareSampling)); field = value; } }
+
     /// <summary>Checks relations between values (the schedule's learning rates).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A relation does not hold; the message names the values.</exception>
     public void Validate() => Schedule.Validate();

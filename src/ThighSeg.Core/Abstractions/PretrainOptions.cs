@@ -62,8 +62,35 @@ public sealed record PretrainOptions
     /// <summary>PCL: theta, slices whose positions differ by less than this are positives, in (0, 1].</summary>
     public double Threshold { get; init { Check.InRange(value, 1e-9, 1, nameof(Threshold)); field = value; } } = 0.1;
 
+    /// <summary>PCL: hard positives (|Δp| &lt; <see cref="Threshold"/>, the reference and the default) or soft positives
+    /// weighted by <c>exp(−(Δp)²/(2·<see cref="Sigma"/>²))</c> (WSP).</summary>
+    public PositivePairs Positives
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Positives), value, "Positives must be Hard or Soft.");
+    } = PositivePairs.Hard;
+
+    /// <summary>PCL with soft positives: sigma of the Gaussian kernel on position differences, in (0, 1]; default 0.1
+    /// (a pair at Δp = theta = 0.1 then weighs 0.61). Not measured yet; the study sweeps it.</summary>
+    public double Sigma { get; init { Check.InRange(value, 1e-6, 1, nameof(Sigma)); field = value; } } = 0.1;
+
     /// <summary>GCL: equal partitions along z, in [1, 1000].</summary>
     public int Partitions { get; init { Check.InRange(value, 1, 1000, nameof(Partitions)); field = value; } } = 4;
+
+    /// <summary>
+    /// Collapse restarts, in [0, 10] (default 2): when the epoch-mean loss stays within 0.5 % of the collapse loss
+    /// (<see cref="PretrainResult.CollapseLoss"/>) at the end of any epoch from <see cref="CollapseCheckEpochs"/> on,
+    /// the attempt stops and pretraining starts again from scratch with a seed derived from the given one and the
+    /// learning rates multiplied by <see cref="CollapseLearningRateFactor"/> (per restart). The last attempt always
+    /// trains to the end. Runs that do not collapse are unchanged. 0 only detects (the result reports it).
+    /// </summary>
+    public int CollapseRestarts { get; init { Check.InRange(value, 0, 10, nameof(CollapseRestarts)); field = value; } } = 2;
+
+    /// <summary>Warm-up window of the collapse check: epochs trained before a collapse is acted on, in [1, 1,000,000]; default 2.</summary>
+    public int CollapseCheckEpochs { get; init { Check.InRange(value, 1, 1_000_000, nameof(CollapseCheckEpochs)); field = value; } } = 2;
+
+    /// <summary>Factor on the learning rates of each restart after a collapse, in (0, 1]; default 0.5.</summary>
+    public double CollapseLearningRateFactor { get; init { Check.InRange(value, 1e-6, 1, nameof(CollapseLearningRateFactor)); field = value; } } = 0.5;
 
     /// <summary>View augmentation.</summary>
     public AugmentationOptions Augmentation { get; init => field = value ?? throw new ArgumentNullException(nameof(Augmentation)); } = new();

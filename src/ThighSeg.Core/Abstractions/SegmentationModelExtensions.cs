@@ -15,7 +15,9 @@ public static class SegmentationModelExtensions
 {
     /// <summary>
     /// Segments every stack of a prepared subject (for example both thighs) and maps the result back to the original
-    /// image geometry with <see cref="Preprocessor.Restore"/> (thighs merged, mirroring and resampling undone).
+    /// image geometry (thighs merged, mirroring and resampling undone). Labels are restored resolution-aware with
+    /// <see cref="Preprocessor.RestoreFromProbabilities"/>: class probabilities interpolated to the original grid and the
+    /// argmax taken there (exact label copies where the grids coincide).
     /// </summary>
     /// <param name="model">The segmentation model; its slice size must match the preparation's.</param>
     /// <param name="subject">The subject prepared with the preprocessing the model was trained with.</param>
@@ -25,8 +27,8 @@ public static class SegmentationModelExtensions
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(subject);
-        var predictions = subject.Stacks.Select(s => model.Predict(s, withProbabilities, flipTta)).ToList();
-        var labels = Preprocessor.Restore(subject, predictions.Select(p => p.Labels).ToList());
+        var predictions = subject.Stacks.Select(s => model.Predict(s, withProbabilities: true, flipTta)).ToList();
+        var labels = Preprocessor.RestoreFromProbabilities(subject, [.. predictions.Select(p => p.Labels)], [.. predictions.Select(p => p.Probabilities!)], model.Classes.Values);
         List<Volume<float>>? probabilities = null;
         if (withProbabilities)
         {

@@ -31,8 +31,13 @@ public readonly record struct TrainingProgress(
 /// <param name="Resumed">Whether the run continued from an existing checkpoint.</param>
 /// <param name="CollapseLoss">The loss of a collapsed encoder, whose embeddings are all the same:
 /// <c>(tau / tau_base) · ln(2N − 1)</c> for N slices per batch (two views each). NaN when unknown.</param>
-public sealed record PretrainResult(string ModelDirectory, long Steps, double FinalLoss, IReadOnlyList<double> LossHistory, bool Resumed, double CollapseLoss = double.NaN)
+/// <param name="Attempts">Every attempt in order when collapse restarts are on (the last one produced the encoder);
+/// null or one entry when the first attempt did not collapse.</param>
+public sealed record PretrainResult(string ModelDirectory, long Steps, double FinalLoss, IReadOnlyList<double> LossHistory, bool Resumed, double CollapseLoss = double.NaN, IReadOnlyList<PretrainAttempt>? Attempts = null)
 {
+    /// <summary>Restarts made after collapses (attempts − 1).</summary>
+    public int Restarts => Math.Max(0, (Attempts?.Count ?? 1) - 1);
+
     /// <summary>
     /// True when the last epoch's loss is within 0.5 % of <see cref="CollapseLoss"/>: every slice maps to (nearly) the
     /// same embedding and the encoder has learned nothing useful. Seen with instance norm at lr 0.1; batch norm or a

@@ -8,6 +8,10 @@ namespace ThighSeg.Core.Data;
 /// whole subjects (never from slice indices, so a subject's slices can never straddle a split), shuffled across subjects
 /// and levels with a generator seeded by (seed, epoch). An epoch is one pass over every slice in batches (an incomplete
 /// last batch is dropped unless it is the only one), or a fixed number of batches drawn from chained shuffles.
+/// With <see cref="ClassAwareFraction"/> &gt; 0 (fine-tuning only; nnU-Net's foreground oversampling, per class) the last
+/// <c>round(fraction · batch)</c> places of every batch are instead drawn as: a foreground class chosen uniformly among
+/// the classes present in the training slices, then a slice containing it, uniformly; so thin and rare muscles are seen
+/// in about that fraction of each batch whatever their share of slices.
 /// </summary>
 /// <remarks>
 /// Immutable; every call derives its own generator from (<see cref="Seed"/>, epoch) through <see cref="Seeds"/>, so calls
@@ -16,9 +20,18 @@ namespace ThighSeg.Core.Data;
 public sealed class PositionalSliceSampler
 {
     private readonly PositionalSlice[] _slices;
+    private readonly PositionalSlice[][] _slicesWithClass;
 
-    private PositionalSliceSampler(IReadOnlyList<SliceStack> stacks, int seed, bool requireLabels)
+    private PositionalSliceSampler(IReadOnlyList<SliceStack> stacks, int seed, bool requireLabels, double classAwareFraction = 0)
     {
+        if (!(classAwareFraction is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(classAwareFraction), classAwareFraction, "The class-aware fraction must be in [0, 1].");
+        }
+        if (classAwareFraction > 0 && !requireLabels)
+        {
+            throw new ArgumentException("Class-aware sampling needs labelled stacks (fine-tuning).", nameof(classAwareFraction));
+        }
         var slices = new List<PositionalSlice>();
         var ids = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var st in stacks)
@@ -41,6 +54,31 @@ public sealed class PositionalSliceSampler
         _slices = [.. slices];
         Seed = seed;
         SubjectIds = [.. ids];
+        ClassAwareFraction = classAwareFraction;
+        (ForegroundClasses, _slicesWithClass) = classAwareFraction > 0 ? IndexByClass(_slices) : ([], []);
+    }
+
+    /// <summary>For each foreground label value present (ascending), the slices that contain it.</summary>
+    private static (int[] Classes, PositionalSlice[][] Slices) IndexByClass(PositionalSlice[] slices)
+    {
+        var byClass = new SortedDictionary<int, List<PositionalSlice>>();
+        foreach (var sl in slices)
+        {
+            var labels = sl.Stack.SliceLabels(sl.Index).Span;
+            var seen = new HashSet<int>();
+            foreach (int v in labels)
+            {
+                if (v > 0 && seen.Add(v))
+                {
+                    if (!byClass.TryGetValue(v, out var list))
+                    {
+                        byClass[v] = list = [];
+                    }
+                    list.Add(sl);
+                }
+            }
+        }
+        return ([.. byClass.Keys], [.. byClass.Values.Select(l => l.ToArray())]);
     }
 
     /// <summary>A sampler over the slices of unlabelled (or any) subjects for pretraining; labels, if any, are ignored.</summary>
@@ -63,6 +101,26 @@ public sealed class PositionalSliceSampler
         ArgumentNullException.ThrowIfNull(stacks);
         return new([.. stacks], seed, requireLabels);
     }
+
+    /// <summary>A sampler over labelled stacks for fine-tuning with class-aware sampling (see the class remarks).</summary>
+    /// <param name="stacks">The labelled stacks.</param>
+    /// <param name="seed">The seed.</param>
+    /// <param name="classAwareFraction">Fraction of each batch drawn from slices containing a randomly chosen foreground
+    /// class, in [0, 1]; 0 gives exactly the batches of <see cref="ForStacks(IEnumerable{SliceStack}, int, bool)"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classAwareFraction"/> is outside [0, 1].</exception>
+    /// <exception cref="DatasetException">A stack lacks labels, or there are no slices.</exception>
+    public static PositionalSliceSampler ForStacks(IEnumerable<SliceStack> stacks, int seed, double classAwareFraction)
+    {
+        ArgumentNullException.ThrowIfNull(stacks);
+        return new([.. stacks], seed, requireLabels: true, classAwareFraction);
+    }
+
+    /// <summary>Fraction of each batch drawn class-aware (0: plain shuffles).</summary>
+    public double ClassAwareFraction { get; }
+
+    /// <summary>The foreground label values present in the training slices (ascending), the classes class-aware draws
+    /// choose among; empty when class-aware sampling is off.</summary>
+    public IReadOnlyList<int> ForegroundClasses { get; }
 
     /// <summary>The seed.</summary>
     public int Seed { get; }
@@ -102,16 +160,19 @@ public sealed class PositionalSliceSampler
         {
             throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "Steps per epoch must be at least 1.");
         }
-        return Iterate(GeneratorFor(epoch), Math.Min(batchSize, _slices.Length), steps);
+        int b = Math.Min(batchSize, _slices.Length);
+        int forced = _slicesWithClass.Length == 0 ? 0 : (int)Math.Round(ClassAwareFraction * b, MidpointRounding.AwayFromZero);
+        return Iterate(GeneratorFor(epoch), b, steps, forced, new Random(Seeds.Derive(Seed, Seeds.ClassSampling, epoch)));
     }
 
-    private IEnumerable<PositionalSlice[]> Iterate(Random rng, int b, int steps)
+    private IEnumerable<PositionalSlice[]> Iterate(Random rng, int b, int steps, int forced, Random classRng)
     {
         var order = new List<PositionalSlice>();
         int cursor = 0;
+        int regular = b - forced;
         for (int s = 0; s < steps; s++)
         {
-            if (cursor + b > order.Count)
+            if (cursor + regular > order.Count)
             {
                 var shuffled = (PositionalSlice[])_slices.Clone();
                 rng.Shuffle(shuffled);
@@ -119,8 +180,15 @@ public sealed class PositionalSliceSampler
                 order.AddRange(shuffled);
                 cursor = 0;
             }
-            yield return order.GetRange(cursor, b).ToArray();
-            cursor += b;
+            var batch = new PositionalSlice[b];
+            order.CopyTo(cursor, batch, 0, regular);
+            for (int i = regular; i < b; i++)
+            {
+                var withClass = _slicesWithClass[classRng.Next(_slicesWithClass.Length)];
+                batch[i] = withClass[classRng.Next(withClass.Length)];
+            }
+            yield return batch;
+            cursor += regular;
         }
     }
 

@@ -98,6 +98,27 @@ public sealed class Preprocessor
         return new PreparedSubject(subjectId, stacks, image, orientation, geometry, split, norm);
     }
 
+    /// <summary>
+    /// The geometry of one image as the planner needs it (<see cref="PreprocessingPlanner"/>): voxel spacing, slice count
+    /// and the extent in mm of each part's body bounding box over all slices (each half-thigh when
+    /// <see cref="PreprocessingOptions.SplitThighs"/>, else the whole slice), found exactly as <see cref="Prepare"/>
+    /// finds it (same orientation, body mask and split).
+    /// </summary>
+    public SubjectGeometry Measure(Volume<float> image, string subjectId)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentException.ThrowIfNullOrWhiteSpace(subjectId);
+        var (img, _) = Orientation.ToCanonical(image);
+        var norm = Normalization(img.Data);
+        var s = img.Shape;
+        var (spx, spy, spz) = img.Spacing;
+        bool[] body = BodyMask(img.Data, norm.Low + ((norm.High - norm.Low) * Options.BodyThreshold));
+        int[]? split = Options.SplitThighs ? SplitColumns(body, s) : null;
+        var boxes = split is null ? [BoundingBox(body, s, null, true)] : new[] { BoundingBox(body, s, split, true), BoundingBox(body, s, split, false) };
+        double width = boxes.Max(b => (b.X1 - b.X0 + 1) * spx), height = boxes.Max(b => (b.Y1 - b.Y0 + 1) * spy);
+        return new SubjectGeometry(subjectId, spx, spy, spz, s.Z, width, height);
+    }
+
     /// <summary>Maps network-space labels (one array per stack, <see cref="SliceStack"/> layout) back to the original geometry.</summary>
     /// <exception cref="ArgumentException">Wrong number or size of arrays.</exception>
     public static Volume<int> Restore(PreparedSubject prepared, IReadOnlyList<int[]> stackLabels)
@@ -113,6 +134,77 @@ public sealed class Preprocessor
             {
                 canonical[x, y, k] = stackLabels[si][(k * n * n) + (ri * n) + ci];
             }
+        });
+        return prepared.Orientation.ToOriginal(canonical);
+    }
+
+    /// <summary>
+    /// Resolution-aware inverse: maps network-space predictions back to the original geometry by interpolating each
+    /// class's probability bilinearly to the original voxel and taking the argmax there (nnU-Net's export), so edges
+    /// and thin structures keep the sub-pixel information the probabilities carry instead of the blocks of
+    /// nearest-neighbour labels. Where an original voxel falls exactly on a network pixel (the grids coincide) the
+    /// network-space label is copied, exactly as <see cref="Restore"/> does. Voxels outside every stack get label 0.
+    /// </summary>
+    /// <param name="prepared">The prepared subject the predictions belong to.</param>
+    /// <param name="stackLabels">Network-space labels per stack (the argmax of the probabilities), <see cref="SliceStack"/> layout.</param>
+    /// <param name="stackProbabilities">Per stack, per class (index = class index of <paramref name="classes"/>), the
+    /// probabilities in <see cref="SliceStack"/> layout.</param>
+    /// <param name="classes">Label values by class index.</param>
+    /// <exception cref="ArgumentException">Wrong number or size of arrays, or class counts that do not match <paramref name="classes"/>.</exception>
+    public static Volume<int> RestoreFromProbabilities(PreparedSubject prepared, IReadOnlyList<int[]> stackLabels, IReadOnlyList<IReadOnlyList<float[]>> stackProbabilities, IReadOnlyList<int> classes)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(classes);
+        CheckStacks(prepared, stackLabels);
+        ArgumentNullException.ThrowIfNull(stackProbabilities);
+        if (stackProbabilities.Count != prepared.Stacks.Count)
+        {
+            throw new ArgumentException($"Expected {prepared.Stacks.Count} stacks of probabilities for subject '{prepared.SubjectId}', got {stackProbabilities.Count}.", nameof(stackProbabilities));
+        }
+        for (int i = 0; i < stackProbabilities.Count; i++)
+        {
+            if (stackProbabilities[i] is null || stackProbabilities[i].Count != classes.Count)
+            {
+                throw new ArgumentException($"Stack {i} of subject '{prepared.SubjectId}' needs {classes.Count} probability maps (one per class), got {stackProbabilities[i]?.Count ?? 0}.", nameof(stackProbabilities));
+            }
+            foreach (var map in stackProbabilities[i])
+            {
+                if (map is null || map.Length != prepared.Stacks[i].Image.Length)
+                {
+                    throw new ArgumentException($"Stack {i} of subject '{prepared.SubjectId}' needs probability maps of {prepared.Stacks[i].Image.Length} values.", nameof(stackProbabilities));
+                }
+            }
+        }
+        const double exact = 1e-9;
+        var cs = prepared.Orientation.CanonicalShape;
+        var canonical = new Volume<int>(cs, prepared.Orientation.CanonicalAffine);
+        ForEachCanonicalVoxel(prepared, (x, y, k, si, c, r, n) =>
+        {
+            int ci = (int)Math.Floor(c + 0.5), ri = (int)Math.Floor(r + 0.5);
+            if (ci < 0 || ci >= n || ri < 0 || ri >= n)
+            {
+                return; // outside every stack: background, as in Restore
+            }
+            double cr = Math.Round(c), rr = Math.Round(r);
+            if (Math.Abs(c - cr) < exact && Math.Abs(r - rr) < exact)
+            {
+                canonical[x, y, k] = stackLabels[si][(k * n * n) + ((int)rr * n) + (int)cr];
+                return;
+            }
+            double cc = Math.Clamp(c, 0, n - 1), rc = Math.Clamp(r, 0, n - 1);
+            var maps = stackProbabilities[si];
+            int best = 0;
+            float bestP = float.NegativeInfinity;
+            for (int j = 0; j < maps.Count; j++)
+            {
+                float pj = Bilinear(maps[j], n, k, cc, rc);
+                if (pj > bestP)
+                {
+                    bestP = pj;
+                    best = j;
+                }
+            }
+            canonical[x, y, k] = classes[best];
         });
         return prepared.Orientation.ToOriginal(canonical);
     }

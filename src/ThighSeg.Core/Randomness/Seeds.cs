@@ -24,6 +24,16 @@ public static class Seeds
     /// <summary>Stream of subject splits (index: 0).</summary>
     public const int Split = 4;
 
+    /// <summary>Stream of bootstrap resampling (index: 0).</summary>
+    public const int Bootstrap = 5;
+
+    /// <summary>Stream of class-aware slice draws (index: epoch), separate from <see cref="Sampling"/> so turning them on
+    /// leaves the shuffles themselves unchanged.</summary>
+    public const int ClassSampling = 6;
+
+    /// <summary>Stream of the seeds of pretraining restarts after a collapse (index: attempt).</summary>
+    public const int Restart = 7;
+
     /// <summary>A non-negative seed for <paramref name="index"/> of <paramref name="stream"/> under <paramref name="seed"/>.</summary>
     public static int Derive(int seed, int stream, long index)
     {

@@ -10,19 +10,21 @@ using ThighSeg.Torch.Training;
 namespace ThighSeg.Torch.Inference;
 
 /// <summary>Options for predicting a whole volume.</summary>
-/// <param name="FlipTta">Average the softmax of each slice with that of its left-right mirror (test-time augmentation).</param>
+/// <param name="FlipTta">Average the softmax of each slice with that of its left-right mirror (test-time augmentation);
+/// on by default, as nnU-Net does and as <c>thighseg predict</c> and the experiment's evaluation use it.</param>
 /// <param name="KeepLargestComponent">Keep, per label, only the largest 3D connected component per thigh.</param>
 /// <param name="WithProbabilities">Also return per-class probability volumes (float32, original geometry, indexed like <see cref="ISegmentationModel.Classes"/>).</param>
-public sealed record VolumePredictionOptions(bool FlipTta = false, bool KeepLargestComponent = false, bool WithProbabilities = false)
+public sealed record VolumePredictionOptions(bool FlipTta = true, bool KeepLargestComponent = false, bool WithProbabilities = false)
 {
-    /// <summary>Plain prediction: no TTA, no clean-up, no probabilities.</summary>
+    /// <summary>The defaults: flip TTA, no clean-up, no probabilities.</summary>
     public static VolumePredictionOptions Default { get; } = new();
 }
 
 /// <summary>
 /// Segments whole volumes with a trained model: file space → network space (the model's own preprocessing:
 /// canonical orientation, thigh split and mirror, resampling, normalisation) → batched slice prediction → back to the
-/// input's exact geometry.
+/// input's exact geometry, resolution-aware: class probabilities are interpolated to the input grid and the argmax is
+/// taken there (<see cref="Preprocessor.RestoreFromProbabilities"/>).
 /// </summary>
 /// <remarks>Owns the model and disposes it. Not thread-safe: use one instance per thread.</remarks>
 public sealed class VolumeSegmenter : IDisposable

@@ -17,7 +17,9 @@ namespace ThighSeg.Torch.Losses;
 /// </remarks>
 internal static class ContrastiveLoss
 {
-    /// <summary>The generic SupCon "out" loss for embeddings <c>[M, D]</c> and a boolean positive mask <c>[M, M]</c> (diagonal ignored).</summary>
+    /// <summary>The generic SupCon "out" loss for embeddings <c>[M, D]</c> and a positive mask <c>[M, M]</c> (diagonal
+    /// ignored): boolean, or non-negative float weights (soft positives: the positive term of anchor a becomes
+    /// <c>Σ_b w_ab (s_ab − lse_a) / Σ_b w_ab</c>, which is the boolean form when the weights are 0 or 1).</summary>
     /// <remarks>
     /// Computed in the reordered form <c>(1/|P(a)|) Σ_b s_ab − lse_a</c> (the log-sum-exp is constant along a row), so
     /// no <c>[M, M]</c> log-probability matrix is built: one matmul of the pre-scaled embeddings, the diagonal masked
@@ -31,7 +33,9 @@ internal static class ContrastiveLoss
         Tensor sim = z.div(Scalars.Of(temperature)).matmul(z.t());
         Tensor self = eye(m, dtype: ScalarType.Bool, device: embeddings.device);
         Tensor lse = sim.masked_fill(self, Scalars.Of(double.NegativeInfinity)).logsumexp(1);
-        Tensor pos = positives.masked_fill(self, Scalars.False).to_type(embeddings.dtype);
+        Tensor pos = positives.dtype == ScalarType.Bool
+            ? positives.masked_fill(self, Scalars.False).to_type(embeddings.dtype)
+            : positives.to_type(embeddings.dtype).masked_fill(self, Scalars.Zero);
         Tensor count = pos.sum(1);
         Tensor posSim = sim.mul(pos).sum(1);
         Tensor meanLogProbPos = posSim.div_(count.clamp_min(Scalars.Of(1.0))).sub_(lse.mul(count.gt(Scalars.Zero)));
@@ -44,6 +48,15 @@ internal static class ContrastiveLoss
         Tensor p = positions.to_type(ScalarType.Float32).reshape(-1, 1);
         Tensor mask = p.Minus(p.t()).abs_().lt(Scalars.Of(threshold));
         return SupCon(embeddings, mask, temperature, baseTemperature);
+    }
+
+    /// <summary>PCL with soft positives (WSP): every pair weighted by <c>exp(−(Δp)²/(2σ²))</c> for positions <c>[M]</c>.</summary>
+    public static Tensor SoftPositional(Tensor embeddings, Tensor positions, double sigma, double temperature, double baseTemperature)
+    {
+        Tensor p = positions.to_type(ScalarType.Float32).reshape(-1, 1);
+        Tensor d = p.Minus(p.t());
+        Tensor weights = d.mul(d).mul_(Scalars.Of(-1.0 / (2 * sigma * sigma))).exp_();
+        return SupCon(embeddings, weights, temperature, baseTemperature);
     }
 
     /// <summary>GCL: positives are pairs in the same partition <c>[M]</c> (integer partition indices).</summary>
@@ -80,6 +93,7 @@ internal static class ContrastiveLoss
     /// <summary>The loss of <paramref name="method"/> for embeddings <c>[2N, D]</c> and positions <c>[2N]</c> (float32, on the device).</summary>
     public static Tensor For(ContrastiveMethod method, Tensor embeddings, Tensor positions, Tensor? partitions, PretrainOptions options) => method switch
     {
+        ContrastiveMethod.Pcl when options.Positives == PositivePairs.Soft => SoftPositional(embeddings, positions, options.Sigma, options.Temperature, options.BaseTemperature),
         ContrastiveMethod.Pcl => Positional(embeddings, positions, options.Threshold, options.Temperature, options.BaseTemperature),
         ContrastiveMethod.Gcl => Partition(embeddings, partitions ?? throw new ArgumentNullException(nameof(partitions)), options.Temperature, options.BaseTemperature),
         ContrastiveMethod.SimClr => SimClr(embeddings, options.Temperature, options.BaseTemperature),

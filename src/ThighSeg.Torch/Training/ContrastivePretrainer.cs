@@ -23,7 +23,11 @@ namespace ThighSeg.Torch.Training;
 /// Output folder: <c>checkpoint.bin</c> after every epoch (atomic) and, at the end, the encoder artifact
 /// (<c>manifest.json</c> + <c>encoder.bin</c>). Calling <see cref="Pretrain"/> again with the same options and data
 /// resumes after the last complete epoch and gives the same result as an uninterrupted run on the CPU.
-/// Training runs in the one <see cref="TrainingLoop"/> with a <see cref="ContrastiveObjective"/>. Not thread-safe. Losses
+/// Training runs in the one <see cref="TrainingLoop"/> with a <see cref="ContrastiveObjective"/> and a
+/// <see cref="CollapseMonitor"/>: an attempt that collapses is stopped after the warm-up window and pretraining restarts
+/// from scratch with another seed and a lower learning rate (<see cref="PretrainOptions.CollapseRestarts"/>,
+/// <see cref="AttemptOptions"/>), each attempt with its own checkpoint (<c>checkpoint-restart{a}.bin</c>), so a rerun
+/// resumes the attempt that was running; the attempts are reported in the result and the manifest's provenance. Not thread-safe. Losses
 /// are read back to the host only every <see cref="TrainingSchedule.LogInterval"/> steps and at epoch ends.
 /// </remarks>
 public sealed class ContrastivePretrainer : IEncoderPretrainer
@@ -66,38 +70,80 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
         }
         Device device = TorchBackend.Resolve(_device);
         Directory.CreateDirectory(outputDirectory);
-        var checkpoint = new TrainingLoop.CheckpointSpec(
-            Path.Combine(outputDirectory, CheckpointFile),
-            Checkpoint.Fingerprint(o, stacks, "pretrain"),
-            new JsonObject { ["method"] = o.Method.ToString() });
-
-        using var net = new ContrastiveNetwork(o.Network, o.EmbeddingDim, Seeds.Derive(o.Schedule.Seed, Seeds.Initialisation, 0)).to(device);
-        using var optimizer = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], o.Schedule.LearningRate, o.Momentum, o.Schedule.WeightDecay);
-        var objective = new ContrastiveObjective(net, optimizer, new TensorAugmenter(o.Augmentation), o, device);
-        var run = new TrainingLoop(o.Schedule, "pretrain", device).Run(objective, sampler, checkpoint, [], progress, cancellationToken);
-        long step = run.Steps;
-
-        var manifest = new ModelManifest(
-            ModelArtifact.CurrentFormatVersion,
-            ModelKind.Encoder,
-            o.Network,
-            null,
-            o.EmbeddingDim,
-            Preprocessing,
-            new TrainingProvenance(
-                o.Method.ToString().ToLowerInvariant(),
-                o.Schedule.Seed,
-                o.Schedule.Epochs,
-                step,
-                stacks.Select(s => s.SubjectId).Distinct().ToList(),
-                ModelArtifact.OptionsJson(o),
-                device.ToString(),
-                DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-                null),
-            WeightsFile);
-        ModelArtifact.Write(outputDirectory, manifest, net.Encoder);
         int slicesPerBatch = Math.Min(o.Schedule.BatchSize, sampler.Count);
-        return new PretrainResult(outputDirectory, step, run.LossHistory.LastOrDefault(double.NaN), run.LossHistory, run.Resumed,
-            PretrainResult.CollapseLossFor(slicesPerBatch, o.Temperature, o.BaseTemperature));
+        double collapseLoss = PretrainResult.CollapseLossFor(slicesPerBatch, o.Temperature, o.BaseTemperature);
+        var attempts = new List<PretrainAttempt>();
+        for (int attempt = 0; ; attempt++)
+        {
+            var ao = AttemptOptions(o, attempt);
+            bool last = attempt >= o.CollapseRestarts;
+            var monitor = new CollapseMonitor(collapseLoss, o.CollapseCheckEpochs, stopOnCollapse: !last);
+            using var net = new ContrastiveNetwork(ao.Network, ao.EmbeddingDim, Seeds.Derive(ao.Schedule.Seed, Seeds.Initialisation, 0)).to(device);
+            using var optimizer = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], ao.Schedule.LearningRate, ao.Momentum, ao.Schedule.WeightDecay);
+            var objective = new ContrastiveObjective(net, optimizer, new TensorAugmenter(ao.Augmentation), ao, device);
+            var checkpoint = new TrainingLoop.CheckpointSpec(
+                Path.Combine(outputDirectory, attempt == 0 ? CheckpointFile : string.Create(CultureInfo.InvariantCulture, $"checkpoint-restart{attempt}.bin")),
+                Checkpoint.Fingerprint(ao, stacks, "pretrain"),
+                new JsonObject { ["method"] = ao.Method.ToString() });
+            var samplerOfAttempt = attempt == 0 ? sampler : PositionalSliceSampler.ForStacks(stacks, ao.Schedule.Seed, requireLabels: false);
+            var run = new TrainingLoop(ao.Schedule, "pretrain", device).Run(objective, samplerOfAttempt, checkpoint, [monitor], progress, cancellationToken);
+            attempts.Add(new PretrainAttempt(attempt, ao.Schedule.Seed, ao.Schedule.LearningRate, run.EpochsRun, run.LossHistory.LastOrDefault(double.NaN), monitor.Collapsed));
+            if (monitor.Collapsed && !last)
+            {
+                continue;
+            }
+
+            var provenanceOptions = ModelArtifact.OptionsJson(ao);
+            provenanceOptions["collapse_attempts"] = new JsonArray([.. attempts.Select(a => (JsonNode)new JsonObject
+            {
+                ["attempt"] = a.Attempt,
+                ["seed"] = a.Seed,
+                ["learning_rate"] = a.LearningRate,
+                ["epochs"] = a.Epochs,
+                ["final_loss"] = double.IsFinite(a.FinalLoss) ? a.FinalLoss : null,
+                ["collapsed"] = a.Collapsed,
+            })]);
+            var manifest = new ModelManifest(
+                ModelArtifact.CurrentFormatVersion,
+                ModelKind.Encoder,
+                ao.Network,
+                null,
+                ao.EmbeddingDim,
+                Preprocessing,
+                new TrainingProvenance(
+                    ao.Method.ToString().ToLowerInvariant(),
+                    ao.Schedule.Seed,
+                    ao.Schedule.Epochs,
+                    run.Steps,
+                    stacks.Select(s => s.SubjectId).Distinct().ToList(),
+                    provenanceOptions,
+                    device.ToString(),
+                    DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+                    null),
+                WeightsFile);
+            ModelArtifact.Write(outputDirectory, manifest, net.Encoder);
+            return new PretrainResult(outputDirectory, run.Steps, run.LossHistory.LastOrDefault(double.NaN), run.LossHistory, run.Resumed, collapseLoss, attempts);
+        }
+    }
+
+    /// <summary>
+    /// The options of attempt <paramref name="attempt"/>: the given ones for 0; for restart a, a seed derived from the
+    /// given seed (stream <see cref="Seeds.Restart"/>, index a) and learning rates times
+    /// <see cref="PretrainOptions.CollapseLearningRateFactor"/>^a.
+    /// </summary>
+    public static PretrainOptions AttemptOptions(PretrainOptions options, int attempt)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(attempt);
+        if (attempt == 0)
+        {
+            return options;
+        }
+        double f = Math.Pow(options.CollapseLearningRateFactor, attempt);
+        var s = options.Schedule;
+        return options with
+        {
+            Schedule = s with { Seed = Seeds.Derive(s.Seed, Seeds.Restart, attempt), LearningRate = s.LearningRate * f, MinLearningRate = s.MinLearningRate * f },
+        };
     }
 }

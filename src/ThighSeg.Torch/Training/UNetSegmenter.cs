@@ -95,7 +95,9 @@ public sealed class UNetSegmenter : ISegmenter
             trainStacks = [.. labelled];
             valStacks = [.. validation];
         }
-        var sampler = PositionalSliceSampler.ForStacks(trainStacks, o.Schedule.Seed, requireLabels: true);
+        var sampler = o.ClassAwareSampling > 0
+            ? PositionalSliceSampler.ForStacks(trainStacks, o.Schedule.Seed, o.ClassAwareSampling)
+            : PositionalSliceSampler.ForStacks(trainStacks, o.Schedule.Seed, requireLabels: true);
         Device device = TorchBackend.Resolve(_device);
 
         var net = new UNet2d(o.Network, classes.Count, Seeds.Derive(o.Schedule.Seed, Seeds.Initialisation, 0));
