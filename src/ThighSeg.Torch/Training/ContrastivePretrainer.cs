@@ -9,6 +9,7 @@ using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Losses;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -85,9 +86,13 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
             new JsonObject { ["method"] = o.Method.ToString() });
 
         using var net = new ContrastiveNetwork(o.Network, o.EmbeddingDim, Seeds.Derive(o.Schedule.Seed, Seeds.Initialisation, 0)).to(device);
+        if (o.Performance.ChannelsLast)
+        {
+            TorchPerformance.ModuleToChannelsLast(net);
+        }
         using var optimizer = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], o.Schedule.LearningRate, o.Momentum, o.Schedule.WeightDecay);
         var objective = new ContrastiveObjective(net, optimizer, new TensorAugmenter(o.Augmentation), o, device);
-        var run = new TrainingLoop(o.Schedule, "pretrain", device).Run(objective, sampler, checkpoint, [], progress, cancellationToken);
+        var run = new TrainingLoop(o.Schedule, "pretrain", device, o.Performance).Run(objective, sampler, checkpoint, [], progress, cancellationToken);
         long step = run.Steps;
 
         var manifest = new ModelManifest(
