@@ -51,16 +51,25 @@ internal static class DemoCommand
         }
 
         public int Subjects => Unlabeled + Labeled + Test;
+
+        /// <summary>These settings with <paramref name="performance"/> for pretraining and fine-tuning.</summary>
+        public DemoSettings With(PerformanceOptions performance) =>
+            this with { Pretrain = Pretrain with { Performance = performance }, FineTune = FineTune with { Performance = performance } };
     }
 
     public static Command Create(TextWriter output)
     {
         var outDir = new Option<string>("--out") { Description = "Output folder for the cohort, models and reports.", DefaultValueFactory = _ => "demo-output" };
         var device = DeviceOption.Create();
+        var performance = new PerformanceFlags();
         var cmd = new Command("demo", "Run the whole method on a synthetic phantom cohort, no data needed: pretrain PCL, fine-tune with 1 labelled subject from PCL and from random initialisation, and compare per-muscle Dice on held-out phantoms.");
         cmd.Options.Add(outDir);
         cmd.Options.Add(device);
-        cmd.SetAction(parse => Run(output, parse.GetValue(outDir)!, DeviceOption.Get(parse, device), DemoSettings.Default));
+        foreach (var o in performance.All)
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(parse => Run(output, parse.GetValue(outDir)!, DeviceOption.Get(parse, device), DemoSettings.Default.With(performance.Bind(parse))));
         return cmd;
     }
 

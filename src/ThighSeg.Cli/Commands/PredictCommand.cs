@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Cli.Reports;
+using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Tables;
 using ThighSeg.IO;
 using ThighSeg.IO.Cohort;
@@ -43,8 +44,9 @@ internal static class PredictCommand
         var volume = VolumeOptions.CreateVolume();
         var series = VolumeOptions.CreateSeries();
         var device = DeviceOption.Create();
+        var performance = new PerformanceFlags();
         var cmd = new Command("predict", "Segment a cohort (NIfTI files, DICOM series, a manifest, or a folder tree) with a fine-tuned model as a resumable, shardable job; label maps keep the input's geometry.");
-        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, device })
+        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, device }.Concat(performance.All))
         {
             cmd.Options.Add(o);
         }
@@ -57,7 +59,7 @@ internal static class PredictCommand
             var settings = new PredictSettings(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!,
                 new VolumePredictionOptions(FlipTta: !parse.GetValue(noTta), KeepLargestComponent: parse.GetValue(largest)),
                 ShardFrom(parse.GetValue(shard), Environment.GetEnvironmentVariables()), parse.GetValue(overwrite), parse.GetValue(threads),
-                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series));
+                parse.GetValue(readAhead), VolumeOptions.Read(parse, volume, series)) { Performance = performance.Bind(parse) };
             return Run(output, settings, DeviceOption.Get(parse, device));
         });
         return cmd;
@@ -65,7 +67,11 @@ internal static class PredictCommand
 
     /// <summary>Everything <see cref="Run"/> needs, already parsed.</summary>
     internal sealed record PredictSettings(string Model, string Input, string Out, VolumePredictionOptions Prediction, ShardSpec Shard,
-        bool Overwrite, int? Threads, int ReadAhead, VolumeReadOptions ReadOptions);
+        bool Overwrite, int? Threads, int ReadAhead, VolumeReadOptions ReadOptions)
+    {
+        /// <summary>Precision, layout and cuDNN autotuning of the network (default fp32, NCHW).</summary>
+        public PerformanceOptions Performance { get; init; } = PerformanceOptions.Default;
+    }
 
     /// <summary>The shard from <c>--shard</c>, else from the environment (SLURM, Kubernetes), else all cases.</summary>
     internal static ShardSpec ShardFrom(string? option, System.Collections.IDictionary environment)
@@ -81,8 +87,10 @@ internal static class PredictCommand
     }
 
     /// <summary>The prediction settings a completion record holds (a change means the old outputs are not this job's).</summary>
-    internal static string SettingsText(VolumePredictionOptions o) =>
-        string.Create(CultureInfo.InvariantCulture, $"tta={(o.FlipTta ? "true" : "false")};largest={(o.KeepLargestComponent ? "true" : "false")}");
+    /// <remarks>bf16 can change a few boundary voxels, so a bf16 job is not an fp32 job's continuation; fp32 records keep their old text.</remarks>
+    internal static string SettingsText(VolumePredictionOptions o, PerformanceOptions? performance = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"tta={(o.FlipTta ? "true" : "false")};largest={(o.KeepLargestComponent ? "true" : "false")}") +
+        (performance?.Precision is Precision.Bf16 ? ";precision=bf16" : "");
 
     internal static int Run(TextWriter output, PredictSettings s, Torch.ComputeDevice device)
     {
@@ -109,7 +117,7 @@ internal static class PredictCommand
         var job = new CohortPredictionJob(VolumeFormats.Default, cohortOutput, new CohortJobOptions
         {
             ModelFingerprint = fingerprint,
-            Settings = SettingsText(s.Prediction),
+            Settings = SettingsText(s.Prediction, s.Performance),
             Shard = s.Shard,
             Overwrite = s.Overwrite,
             ReadAhead = s.ReadAhead,
@@ -124,7 +132,7 @@ internal static class PredictCommand
             throw new UsageException($"--out: {ex.Message}", ex);
         }
         TorchPerformance.ConfigureCpuThreads(s.Threads);
-        using var segmenter = VolumeSegmenter.Load(s.Model, device); // once per process
+        using var segmenter = VolumeSegmenter.Load(s.Model, device, s.Performance); // once per process
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predict: {cases.Count} case(s), shard {s.Shard} ({s.Shard.Select(cases).Count} case(s)), flip TTA {(s.Prediction.FlipTta ? "on" : "off")}, output {cohortOutput.Directory}"));
         var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases,

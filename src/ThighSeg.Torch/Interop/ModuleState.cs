@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace ThighSeg.Torch.Interop;
 
 /// <summary>
-/// Saves and loads a module's state (TorchSharp's <c>Module.save</c>/<c>load</c> format, byte for byte) also when
+/// Saves and loads a module's state (and single tensors, such as optimizer state) (TorchSharp's <c>Module.save</c>/<c>load</c> format, byte for byte) also when
 /// tensors are not contiguous, as channels-last weights are (<see cref="Performance.TorchPerformance.ModuleToChannelsLast"/>).
 /// </summary>
 /// <remarks>
@@ -30,8 +30,7 @@ internal static class ModuleState
         foreach (var (name, tensor) in state)
         {
             writer.Write(name);
-            using var copy = tensor.is_contiguous() ? tensor.alias() : tensor.contiguous();
-            copy.Save(writer);
+            SaveTensor(tensor, writer);
         }
     }
 
@@ -50,7 +49,6 @@ internal static class ModuleState
         {
             throw new ArgumentException($"The saved state has {count} entries; the module has {state.Count}.");
         }
-        using var noGrad = no_grad();
         for (long i = 0; i < count; i++)
         {
             string name = reader.ReadString();
@@ -58,15 +56,34 @@ internal static class ModuleState
             {
                 throw new ArgumentException($"The saved state has an entry '{name}' the module does not have.");
             }
-            if (target.is_contiguous())
-            {
-                target.Load(reader);
-                continue;
-            }
-            using var temporary = empty(target.shape, dtype: target.dtype, device: target.device);
-            temporary.Load(reader);
-            target.copy_(temporary);
+            LoadTensor(target, reader);
         }
+    }
+
+    /// <summary>Writes one tensor in TorchSharp's format (<c>tensor.Save</c>), from a contiguous copy when it is not contiguous.</summary>
+    public static void SaveTensor(Tensor tensor, BinaryWriter writer)
+    {
+        if (tensor.is_contiguous())
+        {
+            tensor.Save(writer);
+            return;
+        }
+        using var copy = tensor.contiguous();
+        copy.Save(writer);
+    }
+
+    /// <summary>Reads one tensor written by <see cref="SaveTensor"/> into <paramref name="target"/> in place, keeping its layout.</summary>
+    public static void LoadTensor(Tensor target, BinaryReader reader)
+    {
+        if (target.is_contiguous())
+        {
+            target.Load(reader);
+            return;
+        }
+        using var noGrad = no_grad();
+        using var temporary = empty(target.shape, dtype: target.dtype, device: target.device);
+        temporary.Load(reader);
+        target.copy_(temporary);
     }
 
     // TorchSharp's entry count: unsigned LEB128 (7 bits a byte, high bit = more).
