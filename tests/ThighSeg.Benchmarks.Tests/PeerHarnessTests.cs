@@ -86,4 +86,14 @@ public sealed class PeerHarnessTests
     }
 
     private static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
+
+    [Test]
+    [Category("Slow")]
+    public void DeviceChecks_PassOnTheCpu()
+    {
+        using var writer = new StringWriter();
+        int exit = DeviceChecks.Run(["--device", "cpu"], writer);
+        Assert.That(exit, Is.Zero, writer.ToString());
+        Assert.That(writer.ToString(), Does.Contain("| device checks (cpu) | 6 of 6 passed |").And.Not.Contain("FAIL"));
+    }
 }
