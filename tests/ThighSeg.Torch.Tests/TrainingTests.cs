@@ -134,12 +134,15 @@ public class TrainingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = options with { EncoderLearningRateScale = 1.5 });
     }
 
-    [Test]
-    public void Pretraining_ResumesAfterCancellation_AndMatchesAnUninterruptedRun()
+    [TestCase(Precision.Fp32, false)]
+    [TestCase(Precision.Bf16, true)]
+    public void Pretraining_ResumesAfterCancellation_AndMatchesAnUninterruptedRun(Precision precision, bool channelsLast)
     {
+        // bf16 + channels-last: the checkpoint holds NHWC weights and SGD momentum (ModuleState) and resumes exactly.
+        var options = TinyPretrain() with { Performance = new PerformanceOptions { Precision = precision, ChannelsLast = channelsLast } };
         var data = Synthetic.Cohort(3, labelled: false);
         string full = TestSetup.TempDir(), interrupted = TestSetup.TempDir();
-        var reference = new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, full);
+        var reference = new ContrastivePretrainer(options, ComputeDevice.Cpu).Pretrain(data, full);
 
         using var cts = new CancellationTokenSource();
         var stopAfterEpoch1 = new SyncProgress(p =>
@@ -149,12 +152,12 @@ public class TrainingTests
                 cts.Cancel();
             }
         });
-        Assert.Catch<OperationCanceledException>(() => new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, interrupted, stopAfterEpoch1, cts.Token));
+        Assert.Catch<OperationCanceledException>(() => new ContrastivePretrainer(options, ComputeDevice.Cpu).Pretrain(data, interrupted, stopAfterEpoch1, cts.Token));
         Assert.That(File.Exists(Path.Combine(interrupted, ContrastivePretrainer.CheckpointFile)), Is.True);
         Assert.That(File.Exists(Path.Combine(interrupted, ModelArtifact.ManifestFile)), Is.False);
         Assert.That(Directory.GetFiles(interrupted, "*.tmp"), Is.Empty);
 
-        var resumed = new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, interrupted);
+        var resumed = new ContrastivePretrainer(options, ComputeDevice.Cpu).Pretrain(data, interrupted);
         Assert.That(resumed.Resumed, Is.True);
         Assert.That(resumed.Steps, Is.EqualTo(reference.Steps));
         Assert.That(resumed.LossHistory, Is.EqualTo(reference.LossHistory));
