@@ -30,7 +30,6 @@ public sealed class PrecisionTrainingTests
         (TrainingTests.ForegroundDice(stack.Labels!, predicted, 7101) + TrainingTests.ForegroundDice(stack.Labels!, predicted, 7201)) / 2;
 
     [Test]
-    [Category("Slow")]
     public void FineTuning_InBf16_ConvergesToWithin001Dice_OfFp32()
     {
         var train = Synthetic.Cohort(2, size: 32, depth: 8, seed: 4);
@@ -173,7 +172,6 @@ public sealed class PrecisionTrainingTests
     }
 
     [Test]
-    [Category("Slow")]
     public void Prediction_InBf16AndChannelsLast_GivesLabelsCloseToFp32_FromTheSavedModel()
     {
         var train = Synthetic.Cohort(2, size: 32, depth: 8, seed: 6);
