@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Csv;
+using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch;
 using ThighSeg.Torch.Performance;
 
@@ -36,6 +37,12 @@ public static class BenchmarkHost
         int? n = int.TryParse(env, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int t) && t > 0 ? t : null;
         return TorchPerformance.ConfigureCpuThreads(n);
     }
+
+    /// <summary>Precisions of the precision-aware suites: fp32 and bf16 (both also in the smoke run, so both paths stay alive).</summary>
+    public static IEnumerable<Precision> PrecisionValues() => [Precision.Fp32, Precision.Bf16];
+
+    /// <summary>Memory layouts of the layout-aware suites: NCHW (false) and channels-last NHWC (true).</summary>
+    public static IEnumerable<bool> ChannelsLastValues() => [false, true];
 
     /// <summary>The devices to benchmark: CPU always, CUDA when TorchSharp reports it (see <see cref="Wants"/>).</summary>
     public static IEnumerable<ComputeDevice> Devices()

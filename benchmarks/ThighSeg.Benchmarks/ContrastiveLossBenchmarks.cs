@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch;
 using ThighSeg.Torch.Losses;
+using ThighSeg.Torch.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,9 @@ namespace ThighSeg.Benchmarks;
 
 /// <summary>
 /// Forward + backward of the contrastive losses (PCL, GCL, SimCLR) for M embeddings of dimension 128 (M = 2 views x
-/// batch), masks built on the device. One host read of the loss per invocation closes the measurement.
+/// batch), masks built on the device. One host read of the loss per invocation closes the measurement. Precision bf16
+/// computes the loss under bf16 autocast (its similarity matrix multiplication in bf16): ThighSeg's training keeps the
+/// loss in fp32, so this case measures what that choice costs. Channels-last does not apply (2-D tensors).
 /// </summary>
 [MemoryDiagnoser]
 public class ContrastiveLossBenchmarks
@@ -36,6 +39,12 @@ public class ContrastiveLossBenchmarks
 
     public const int Dim = 128;
 
+    /// <summary>Precision the loss is computed in.</summary>
+    [ParamsSource(nameof(PrecisionValues))]
+    public Precision Precision { get; set; }
+
+    public static IEnumerable<Precision> PrecisionValues() => BenchmarkHost.PrecisionValues();
+
     [GlobalSetup]
     public void Setup()
     {
@@ -53,12 +62,17 @@ public class ContrastiveLossBenchmarks
     {
         using var scope = NewDisposeScope();
         _z!.grad?.zero_();
-        Tensor loss = Method switch
+        Tensor loss;
+        using (MixedPrecision.Autocast(Precision, _device!))
         {
-            ContrastiveMethod.Pcl => ContrastiveLoss.Positional(_z, _positions!, 0.1, 0.1, 0.07),
-            ContrastiveMethod.Gcl => ContrastiveLoss.Partition(_z, _partitions!, 0.1, 0.07),
-            _ => ContrastiveLoss.SimClr(_z, 0.1, 0.07),
-        };
+            loss = Method switch
+            {
+                ContrastiveMethod.Pcl => ContrastiveLoss.Positional(_z, _positions!, 0.1, 0.1, 0.07),
+                ContrastiveMethod.Gcl => ContrastiveLoss.Partition(_z, _partitions!, 0.1, 0.07),
+                _ => ContrastiveLoss.SimClr(_z, 0.1, 0.07),
+            };
+        }
+        loss = MixedPrecision.ToFloat32(loss);
         loss.backward();
         return loss.item<float>();
     }

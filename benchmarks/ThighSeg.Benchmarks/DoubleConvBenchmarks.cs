@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch;
+using ThighSeg.Torch.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +9,8 @@ namespace ThighSeg.Benchmarks;
 
 /// <summary>
 /// Forward + backward of a U-Net double-conv block (conv3x3 → BatchNorm → LeakyReLU, twice) on a batch of 8,
-/// the convolution hot path of both pretraining and fine-tuning.
+/// the convolution hot path of both pretraining and fine-tuning; fp32 and bf16 autocast, NCHW and channels-last (the
+/// forward pass through <see cref="MixedPrecision.Forward"/>, as training runs it).
 /// </summary>
 [MemoryDiagnoser]
 public class DoubleConvBenchmarks
@@ -36,11 +39,28 @@ public class DoubleConvBenchmarks
 
     public const int Batch = 8;
 
+    /// <summary>Precision of the forward pass.</summary>
+    [ParamsSource(nameof(PrecisionValues))]
+    public Precision Precision { get; set; }
+
+    /// <summary>Channels-last (NHWC) input, activations and weights.</summary>
+    [ParamsSource(nameof(ChannelsLastValues))]
+    public bool ChannelsLast { get; set; }
+
+    public static IEnumerable<Precision> PrecisionValues() => BenchmarkHost.PrecisionValues();
+
+    public static IEnumerable<bool> ChannelsLastValues() => BenchmarkHost.ChannelsLastValues();
+
+    private PerformanceOptions _performance = PerformanceOptions.Default;
+    private PerformanceScope? _scope;
+
     [GlobalSetup]
     public void Setup()
     {
         BenchmarkHost.ConfigureThreads();
         _device = TorchBackend.Resolve(Device);
+        _performance = new PerformanceOptions { Precision = Precision, ChannelsLast = ChannelsLast, CudnnBenchmark = Device == ComputeDevice.Cuda };
+        _scope = PerformanceScope.Enter(_performance, _device);
         torch.manual_seed(0);
         _block = nn.Sequential(
             nn.Conv2d(Channels, Channels, 3, padding: 1, bias: false),
@@ -51,6 +71,12 @@ public class DoubleConvBenchmarks
             nn.LeakyReLU(0.01));
         _block.to(_device);
         _input = torch.randn(Batch, Channels, Size, Size, device: _device);
+        if (ChannelsLast)
+        {
+            TorchPerformance.ModuleToChannelsLast(_block);
+            using var nchw = _input;
+            _input = TorchPerformance.ToChannelsLast(nchw);
+        }
     }
 
     [Benchmark(Description = "double-conv forward+backward")]
@@ -58,7 +84,7 @@ public class DoubleConvBenchmarks
     {
         using var scope = torch.NewDisposeScope();
         _block!.zero_grad();
-        var output = _block.forward(_input!);
+        var output = MixedPrecision.Forward(_block, _input!, _performance, _device!);
         var loss = output.square().mean();
         loss.backward();
         if (_device!.type == DeviceType.CUDA)
@@ -73,7 +99,7 @@ public class DoubleConvBenchmarks
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var output = _block!.forward(_input!);
+        var output = MixedPrecision.Forward(_block!, _input!, _performance, _device!);
         if (_device!.type == DeviceType.CUDA)
         {
             torch.cuda.synchronize();
@@ -84,6 +110,7 @@ public class DoubleConvBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _scope?.Dispose();
         _input?.Dispose();
         _block?.Dispose();
     }

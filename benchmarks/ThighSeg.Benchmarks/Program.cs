@@ -21,6 +21,10 @@ if (args.Length > 0 && args[0] == "memory-flat")
 {
     return ThighSeg.Benchmarks.Peer.MemoryRun.Run(args[1..], Console.Out);
 }
+if (args.Length > 0 && args[0] == "device-checks")
+{
+    return ThighSeg.Benchmarks.Peer.DeviceChecks.Run(args[1..], Console.Out);
+}
 if (args.Length > 0 && args[0] == "memory")
 {
     StepTimes.Memory(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500);

@@ -55,7 +55,7 @@ public static class StepTimes
         {
             using (var scope = NewDisposeScope())
             {
-                var loss = new SegmentationObjective(net, opt, aug, lookup, 1.0, device).Loss(slices, rng);
+                var loss = new SegmentationObjective(net, opt, aug, lookup, 1.0, PerformanceOptions.Default, device).Loss(slices, rng);
                 opt.ZeroGrad();
                 loss.backward();
                 opt.Step();
@@ -112,7 +112,7 @@ public static class StepTimes
         return Time(steps, () =>
         {
             using var scope = NewDisposeScope();
-            var loss = new SegmentationObjective(net, opt, aug, lookup, 1.0, device).Loss(slices, rng);
+            var loss = new SegmentationObjective(net, opt, aug, lookup, 1.0, PerformanceOptions.Default, device).Loss(slices, rng);
             opt.ZeroGrad();
             loss.backward();
             opt.Step();

@@ -5,6 +5,7 @@ using ThighSeg.Torch;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using ThighSeg.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,7 +23,8 @@ public sealed record StepCase(ComputeDevice Device, int Filters, int Size, int P
 /// One full training step, as the trainers run it: host batch to device, augmentation on the device, forward, loss,
 /// backward, optimizer step. Pretraining: PCL with two views of each slice, SGD. Fine-tuning: 9 classes,
 /// cross-entropy + soft Dice, Adam. CPU: U-Net F = 16, depth 4, 96x96 slices, 32 slices (64 views) for pretraining and
-/// 16 for fine-tuning (the demo's scale); CUDA adds F = 48 at 256x256.
+/// 16 for fine-tuning (the demo's scale); CUDA adds F = 48 at 256x256. Each case runs in fp32 and bf16 mixed precision,
+/// NCHW and channels-last (<see cref="PerformanceOptions"/>, as the trainers apply it).
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingStepBenchmarks
@@ -55,15 +57,37 @@ public class TrainingStepBenchmarks
     [ParamsSource(nameof(CaseValues))]
     public StepCase Case { get; set; } = new(ComputeDevice.Cpu, 4, 32, 4, 4);
 
+    /// <summary>Precision of the forward passes.</summary>
+    [ParamsSource(nameof(PrecisionValues))]
+    public Precision Precision { get; set; }
+
+    /// <summary>Channels-last (NHWC) inputs, activations and weights.</summary>
+    [ParamsSource(nameof(ChannelsLastValues))]
+    public bool ChannelsLast { get; set; }
+
+    public static IEnumerable<Precision> PrecisionValues() => BenchmarkHost.PrecisionValues();
+
+    public static IEnumerable<bool> ChannelsLastValues() => BenchmarkHost.ChannelsLastValues();
+
+    private PerformanceOptions Performance => new() { Precision = Precision, ChannelsLast = ChannelsLast, CudnnBenchmark = Case.Device == ComputeDevice.Cuda };
+
+    private PerformanceScope? _scope;
+
     [GlobalSetup]
     public void Setup()
     {
         BenchmarkHost.ConfigureThreads();
         _device = TorchBackend.Resolve(Case.Device);
-        _pretrain = new PretrainOptions { Network = new UNetOptions(Case.Filters, 4), EmbeddingDim = 128, Schedule = new TrainingSchedule { Epochs = 300, StepsPerEpoch = null, BatchSize = Case.PretrainBatch, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } };
+        _scope = PerformanceScope.Enter(Performance, _device);
+        _pretrain = new PretrainOptions { Network = new UNetOptions(Case.Filters, 4), EmbeddingDim = 128, Schedule = new TrainingSchedule { Epochs = 300, StepsPerEpoch = null, BatchSize = Case.PretrainBatch, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 }, Performance = Performance };
         _cnet = new ContrastiveNetwork(_pretrain.Network, _pretrain.EmbeddingDim, 1).to(_device);
-        _sgd = new SgdOptimizer([new ParameterGroup(_cnet.parameters().ToList())], 0.01, 0.9, 1e-5);
         _unet = new UNet2d(_pretrain.Network, 9, 1).to(_device);
+        if (ChannelsLast)
+        {
+            TorchPerformance.ModuleToChannelsLast(_cnet);
+            TorchPerformance.ModuleToChannelsLast(_unet);
+        }
+        _sgd = new SgdOptimizer([new ParameterGroup(_cnet.parameters().ToList())], 0.01, 0.9, 1e-5);
         _adam = new AdamOptimizer([new ParameterGroup(_unet.parameters().ToList())], 1e-3);
         int depth = Math.Max(Case.PretrainBatch, Case.FineTuneBatch);
         SliceStack stack = StepTimes.Stack(Case.Size, depth, 1);
@@ -87,7 +111,7 @@ public class TrainingStepBenchmarks
     public void FineTuneStepCase()
     {
         using var scope = NewDisposeScope();
-        var loss = new SegmentationObjective(_unet!, _adam!, _augmenter, _lookup!, 1.0, _device!).Loss(_fineTuneBatch, _rng);
+        var loss = new SegmentationObjective(_unet!, _adam!, _augmenter, _lookup!, 1.0, Performance, _device!).Loss(_fineTuneBatch, _rng);
         _adam!.ZeroGrad();
         loss.backward();
         _adam.Step();
@@ -105,6 +129,7 @@ public class TrainingStepBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _scope?.Dispose();
         _sgd?.Dispose();
         _adam?.Dispose();
         _cnet?.Dispose();

@@ -183,8 +183,9 @@ def rss_peak_mb():
 
 
 class Case:
-    def __init__(self, spec, case_dir, device, channels_last):
+    def __init__(self, spec, case_dir, device, channels_last, bf16=False):
         self.spec = spec
+        self.bf16 = bf16
         self.kind = spec["kind"]
         self.device = device
         f, size, batch = spec["filters"], spec["size"], spec["batch"]
@@ -221,21 +222,29 @@ class Case:
         elif self.kind == "pretrain":
             self.optimizer = torch.optim.SGD(self.module.parameters(), 0.01, momentum=0.9, weight_decay=1e-5)
 
+    def net(self, x):
+        # bf16: autocast around the network only (PyTorch's recipe); losses and softmax see fp32, as in ThighSeg.
+        if not self.bf16:
+            return self.module(x)
+        with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16):
+            y = self.module(x)
+        return y.float()
+
     def forward(self):
         k = self.kind
         if k == "loss":
             loss = contrastive_loss(self.spec["method"], self.input, self.positions, self.partitions)
             return loss.reshape(1), loss
         if k == "pretrain":
-            z = self.module(self.input)
+            z = self.net(self.input)
             return z, contrastive_loss("pcl", z, self.positions, None)
-        logits = self.module(self.input)
+        logits = self.net(self.input)
         if k == "finetune":
             return logits, F.cross_entropy(logits, self.target) + soft_dice_loss(logits, self.target)
         return logits, F.cross_entropy(logits, self.target)
 
     def infer(self):
-        return F.softmax(self.module(self.input), 1)
+        return F.softmax(self.net(self.input), 1)
 
     def check(self, case_dir):
         params = list(self.module.parameters()) if self.module is not None else []
@@ -288,6 +297,7 @@ def main():
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--tf32", action="store_true")
     ap.add_argument("--cudnn-benchmark", action="store_true")
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast around the network's forward pass")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     device = torch.device(a.device)
@@ -305,7 +315,7 @@ def main():
         rss_reset()
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats()
-        c = Case(spec, case_dir, device, a.channels_last)
+        c = Case(spec, case_dir, device, a.channels_last, a.bf16)
         if a.check:
             c.check(case_dir)
         for _ in range(spec["warmup"]):

@@ -121,7 +121,8 @@ public sealed class ThighSegCatalog
     /// <param name="imageColumnName">Input column of image paths (text).</param>
     /// <param name="predictedMaskColumnName">Output column of predicted label-map paths.</param>
     /// <param name="volumesColumnName">Output column of muscle volumes in mL.</param>
-    /// <param name="flipTta">Average predictions over each slice and its left-right mirror.</param>
+    /// <param name="flipTta">Average predictions over each slice and its left-right mirror (on by default, as in
+    /// <see cref="ThighSeg.Torch.Inference.VolumePredictionOptions"/>, the estimator and <c>thighseg predict</c>).</param>
     /// <param name="device">Where to predict.</param>
     /// <exception cref="ModelFormatException">Missing, corrupt or encoder-only model.</exception>
     public SegmentationTransformer LoadSegmentationModel(
@@ -130,7 +131,7 @@ public sealed class ThighSegCatalog
         string imageColumnName = DefaultColumnNames.ImagePath,
         string predictedMaskColumnName = DefaultColumnNames.PredictedMaskPath,
         string volumesColumnName = DefaultColumnNames.MuscleVolumesMl,
-        bool flipTta = false,
+        bool flipTta = true,
         ComputeDevice device = ComputeDevice.Auto)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelDirectory);

@@ -40,6 +40,12 @@ public sealed class BenchmarkDryRunTests
             {
                 Assert.That(report.Success, Is.True, $"{report.BenchmarkCase.DisplayInfo} failed");
             }
+            // Suites with precision or layout parameters must have run every value, bf16 and NHWC included.
+            foreach (string parameter in new[] { "Precision", "ChannelsLast" }.Where(p => benchmarkType.GetProperty(p) is not null))
+            {
+                var values = summary.Reports.Select(r => r.BenchmarkCase.Parameters[parameter]?.ToString()).Distinct().ToList();
+                Assert.That(values, Has.Count.EqualTo(2), $"{parameter}: {string.Join(", ", values)}");
+            }
         });
     }
 }

@@ -22,8 +22,9 @@ public sealed class PeerHarnessTests
         return p.ExitCode == 0;
     }
 
-    [Test]
-    public void PeerHarness_SmokeCases_ProduceIdenticalOutputsInPyTorch_AndARatioPerCase()
+    [TestCase(null)]
+    [TestCase("--best")]
+    public void PeerHarness_SmokeCases_ProduceIdenticalOutputsInPyTorch_AndARatioPerCase(string? variant)
     {
         if (!PythonTorchAvailable())
         {
@@ -33,7 +34,7 @@ public sealed class PeerHarnessTests
         try
         {
             using var writer = new StringWriter();
-            int exit = PeerHarness.Run(["--rounds", "1", "--threads", "1", "--out", outDir], writer);
+            int exit = PeerHarness.Run(["--rounds", "1", "--threads", "1", "--out", outDir, .. variant is null ? Array.Empty<string>() : [variant]], writer);
             Assert.That(exit, Is.EqualTo(0), writer.ToString());
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "peer-results.json")));
             var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToList();
@@ -44,6 +45,11 @@ public sealed class PeerHarnessTests
                 Assert.That(row.GetProperty("ratio").GetDouble(), Is.GreaterThan(0));
             }
             Assert.That(writer.ToString(), Does.Contain("| ratio TS/PT |"));
+            if (variant == "--best")
+            {
+                // Both sides ran PyTorch's best settings (bf16 outputs agree within the reduced-precision tolerance).
+                Assert.That(writer.ToString(), Does.Contain("variant: channels-last + cudnn-benchmark + bf16 autocast"));
+            }
         }
         finally
         {
@@ -80,4 +86,14 @@ public sealed class PeerHarnessTests
     }
 
     private static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
+
+    [Test]
+    [Category("Slow")]
+    public void DeviceChecks_PassOnTheCpu()
+    {
+        using var writer = new StringWriter();
+        int exit = DeviceChecks.Run(["--device", "cpu"], writer);
+        Assert.That(exit, Is.Zero, writer.ToString());
+        Assert.That(writer.ToString(), Does.Contain("| device checks (cpu) | 6 of 6 passed |").And.Not.Contain("FAIL"));
+    }
 }

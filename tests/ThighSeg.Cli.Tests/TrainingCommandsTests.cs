@@ -92,6 +92,8 @@ public sealed class TrainingCommandsTests
     [TestCase("finetune", "--min-lr", "0.5")]
     [TestCase("finetune", "--labeled", "0")]
     [TestCase("finetune", "--validation", "-1")]
+    [TestCase("pretrain", "--precision", "fp16")]
+    [TestCase("finetune", "--precision", "bf8")]
     public void BadArgument_ExitsWithUsageError_NamingTheFlagAndValue(string verb, string flag, string value)
     {
         // A real cohort, so that nothing but the bad flag can fail.
@@ -159,5 +161,38 @@ public sealed class TrainingCommandsTests
         var r = Run("finetune", "-i", "x.csv", "-o", _dir, "--labeled", "1", "--embedding", "64");
         Assert.That(r.Code, Is.EqualTo(2));
         Assert.That(r.Err, Does.Contain("--embedding"));
+    }
+
+    [TestCase("pretrain")]
+    [TestCase("finetune")]
+    [TestCase("experiment")]
+    [TestCase("demo")]
+    [TestCase("predict")]
+    public void EveryTrainingAndPredictionVerb_OffersThePerformanceFlags(string verb)
+    {
+        var r = Run(verb, "--help");
+        Assert.That(r.Out, Does.Contain("--precision").And.Contain("--channels-last").And.Contain("--cudnn-benchmark"), r.Out);
+    }
+
+    [Test]
+    public void Bf16ChannelsLast_PretrainFinetunePredict_RecordTheSettings_AndPredictLabels()
+    {
+        string manifest = SmallCohort(), pcl = Path.Combine(_dir, "pcl"), seg = Path.Combine(_dir, "seg"), pred = Path.Combine(_dir, "pred");
+        string[] fast = ["--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--filters", "2", "--size", "32", "--spacing", "6", "--device", "cpu", "--precision", "bf16", "--channels-last"];
+        var p = Run(["pretrain", "-i", manifest, "-o", pcl, "--embedding", "8", .. fast]);
+        Assert.That(p.Code, Is.Zero, p.Err + p.Out);
+        var f = Run("finetune", "-i", manifest, "-o", seg, "--labeled", "1", "--init", pcl, "--validation", "1", "--epochs", "1", "--steps-per-epoch", "1",
+            "--batch", "2", "--device", "cpu", "--precision", "bf16", "--channels-last");
+        Assert.That(f.Code, Is.Zero, f.Err + f.Out);
+        foreach (string dir in new[] { pcl, seg })
+        {
+            var performance = ModelArtifact.ReadManifest(dir).Training.Options!["Performance"]!;
+            Assert.That(performance["Precision"]!.GetValue<string>(), Is.EqualTo("Bf16"), dir);
+            Assert.That(performance["ChannelsLast"]!.GetValue<bool>(), Is.True, dir);
+        }
+        string image = Directory.EnumerateFiles(Path.GetDirectoryName(manifest)!, "*.nii.gz", SearchOption.AllDirectories).First(n => !n.Contains("label", StringComparison.OrdinalIgnoreCase));
+        var r = Run("predict", "--model", seg, "--input", image, "--out", pred, "--device", "cpu", "--precision", "bf16", "--channels-last");
+        Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+        Assert.That(Directory.EnumerateFiles(pred, "*.nii.gz"), Is.Not.Empty);
     }
 }

@@ -217,8 +217,16 @@ public sealed class FakeSeamStudyTests
 
         public UNetOptions Network { get; } = new(baseFilters: 4, depth: 3);
 
-        public StackPrediction Predict(SliceStack stack, bool withProbabilities = false, bool flipTta = false) =>
-            new(Enumerable.Repeat(1, stack.Image.Length).ToArray(), null);
+        public StackPrediction Predict(SliceStack stack, bool withProbabilities = false, bool flipTta = false)
+        {
+            int n = stack.Image.Length;
+            int one = Classes.Values.ToList().IndexOf(1);
+            // The model contract: probabilities per class when asked (here certain: 1 for label 1, 0 elsewhere).
+            IReadOnlyList<float[]>? probabilities = withProbabilities
+                ? [.. Classes.Values.Select((_, c) => Enumerable.Repeat(c == one ? 1f : 0f, n).ToArray())]
+                : null;
+            return new(Enumerable.Repeat(1, n).ToArray(), probabilities);
+        }
 
         public void Save(string directory, JsonObject? preprocessing = null) => Directory.CreateDirectory(directory);
 

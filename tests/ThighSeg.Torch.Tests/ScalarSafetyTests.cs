@@ -157,7 +157,7 @@ public class ScalarSafetyTests
         using var contrastive = new ContrastiveNetwork(unet, 8, seed: 2);
         using var adam = new AdamOptimizer([new ParameterGroup(unetNet.parameters().ToList())], 1e-3, weightDecay: 1e-5);
         using var sgd = new SgdOptimizer([new ParameterGroup(contrastive.parameters().ToList())], 0.01, 0.9, 1e-5);
-        var fineObjective = new SegmentationObjective(unetNet, adam, augmenter, lookup, 1.0, CPU);
+        var fineObjective = new SegmentationObjective(unetNet, adam, augmenter, lookup, 1.0, PerformanceOptions.Default, CPU);
         var preObjective = new ContrastiveObjective(contrastive, sgd, augmenter, pretrain, CPU);
         var rng = new Random(3);
         using var stress = new GcStress();

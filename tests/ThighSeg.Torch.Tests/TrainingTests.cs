@@ -5,6 +5,7 @@ using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using ThighSeg.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -134,12 +135,15 @@ public class TrainingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = options with { EncoderLearningRateScale = 1.5 });
     }
 
-    [Test]
-    public void Pretraining_ResumesAfterCancellation_AndMatchesAnUninterruptedRun()
+    [TestCase(Precision.Fp32, false)]
+    [TestCase(Precision.Bf16, true)]
+    public void Pretraining_ResumesAfterCancellation_AndMatchesAnUninterruptedRun(Precision precision, bool channelsLast)
     {
+        // bf16 + channels-last: the checkpoint holds NHWC weights and SGD momentum (ModuleState) and resumes exactly.
+        var options = TinyPretrain() with { Performance = new PerformanceOptions { Precision = precision, ChannelsLast = channelsLast } };
         var data = Synthetic.Cohort(3, labelled: false);
         string full = TestSetup.TempDir(), interrupted = TestSetup.TempDir();
-        var reference = new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, full);
+        var reference = new ContrastivePretrainer(options, ComputeDevice.Cpu).Pretrain(data, full);
 
         using var cts = new CancellationTokenSource();
         var stopAfterEpoch1 = new SyncProgress(p =>
@@ -149,12 +153,12 @@ public class TrainingTests
                 cts.Cancel();
             }
         });
-        Assert.Catch<OperationCanceledException>(() => new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, interrupted, stopAfterEpoch1, cts.Token));
+        Assert.Catch<OperationCanceledException>(() => new ContrastivePretrainer(options, ComputeDevice.Cpu).Pretrain(data, interrupted, stopAfterEpoch1, cts.Token));
         Assert.That(File.Exists(Path.Combine(interrupted, ContrastivePretrainer.CheckpointFile)), Is.True);
         Assert.That(File.Exists(Path.Combine(interrupted, ModelArtifact.ManifestFile)), Is.False);
         Assert.That(Directory.GetFiles(interrupted, "*.tmp"), Is.Empty);
 
-        var resumed = new ContrastivePretrainer(TinyPretrain(), ComputeDevice.Cpu).Pretrain(data, interrupted);
+        var resumed = new ContrastivePretrainer(options, ComputeDevice.Cpu).Pretrain(data, interrupted);
         Assert.That(resumed.Resumed, Is.True);
         Assert.That(resumed.Steps, Is.EqualTo(reference.Steps));
         Assert.That(resumed.LossHistory, Is.EqualTo(reference.LossHistory));
@@ -260,17 +264,23 @@ public class TrainingTests
         Assert.That(File.ReadAllBytes(Path.Combine(outB, "model.bin")), Is.EqualTo(File.ReadAllBytes(Path.Combine(outA, "model.bin"))));
     }
 
-    [Test]
-    public void TrainingStepsAndPredictions_LeaveLiveTensorCountUnchanged()
+    [TestCase(Precision.Fp32, false)]
+    [TestCase(Precision.Bf16, true)]
+    public void TrainingStepsAndPredictions_LeaveLiveTensorCountUnchanged(Precision precision, bool channelsLast)
     {
         var device = CPU;
+        var performance = new PerformanceOptions { Precision = precision, ChannelsLast = channelsLast };
         var stack = Synthetic.Stack("s0", depth: 8);
         var lookup = new LabelLookup(LabelMap.Generic([7101, 7201]));
         var slices = Enumerable.Range(0, 4).Select(k => new PositionalSlice(stack, k)).ToArray();
         using var net = new UNet2d(Tiny, 3, 1);
+        if (channelsLast)
+        {
+            TorchPerformance.ModuleToChannelsLast(net);
+        }
         using var opt = new AdamOptimizer([new ParameterGroup(net.parameters().ToList())], 1e-3);
         var aug = new TensorAugmenter(new AugmentationOptions(intensityProbability: 0.5));
-        var objective = new SegmentationObjective(net, opt, aug, lookup, 1.0, device);
+        var objective = new SegmentationObjective(net, opt, aug, lookup, 1.0, performance, device);
         var rng = new Random(1);
         void Step()
         {
@@ -288,8 +298,12 @@ public class TrainingTests
         }
         Assert.That(LiveTensors(), Is.EqualTo(before), "fine-tuning step");
 
-        var po = TinyPretrain();
+        var po = TinyPretrain() with { Performance = performance };
         using var cnet = new ContrastiveNetwork(Tiny, 16, 1);
+        if (channelsLast)
+        {
+            TorchPerformance.ModuleToChannelsLast(cnet);
+        }
         using var sgd = new SgdOptimizer([new ParameterGroup(cnet.parameters().ToList())], 0.1, 0.9, 0);
         var pslices = Enumerable.Range(0, 8).Select(k => new PositionalSlice(stack, k)).ToArray();
         var pobjective = new ContrastiveObjective(cnet, sgd, new TensorAugmenter(po.Augmentation), po, device);
@@ -307,8 +321,9 @@ public class TrainingTests
         PStep();
         Assert.That(LiveTensors(), Is.EqualTo(before), "pretraining step");
 
-        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Performance = performance, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
         using var model = seg.FineTune([stack]).Model;
+        Assert.That(((UNetSegmentationModel)model).Performance, Is.EqualTo(performance));
         model.Predict(stack);
         before = LiveTensors();
         model.Predict(stack, withProbabilities: true, flipTta: true);

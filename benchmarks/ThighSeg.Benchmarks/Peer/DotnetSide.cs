@@ -15,14 +15,23 @@ namespace ThighSeg.Benchmarks.Peer;
 /// <param name="ChannelsLast">Convert conv weights and inputs to channels-last (NHWC) memory layout.</param>
 /// <param name="Tf32">Allow TF32 on CUDA.</param>
 /// <param name="CudnnBenchmark">cuDNN autotuning on CUDA.</param>
-public sealed record PeerVariant(bool ChannelsLast, bool Tf32, bool CudnnBenchmark)
+/// <param name="Bf16">bf16 autocast around the network's forward pass (losses and softmax in fp32): PyTorch's
+/// <c>torch.autocast(device, torch.bfloat16)</c>, ThighSeg's <see cref="Precision.Bf16"/>.</param>
+public sealed record PeerVariant(bool ChannelsLast, bool Tf32, bool CudnnBenchmark, bool Bf16 = false)
 {
+    /// <summary>PyTorch's best settings for these networks (channels-last + cuDNN autotuning + bf16 autocast), on both sides.</summary>
+    public static PeerVariant Best { get; } = new(ChannelsLast: true, Tf32: false, CudnnBenchmark: true, Bf16: true);
+
+    /// <summary>The ThighSeg options of this variant.</summary>
+    public PerformanceOptions Performance => new() { Precision = Bf16 ? Precision.Bf16 : Precision.Fp32, ChannelsLast = ChannelsLast, CudnnBenchmark = CudnnBenchmark };
+
     public override string ToString()
     {
         var parts = new List<string>();
         if (ChannelsLast) { parts.Add("channels-last"); }
         if (Tf32) { parts.Add("tf32"); }
         if (CudnnBenchmark) { parts.Add("cudnn-benchmark"); }
+        if (Bf16) { parts.Add("bf16 autocast"); }
         return parts.Count == 0 ? "default (fp32, NCHW)" : string.Join(" + ", parts);
     }
 }
@@ -182,23 +191,23 @@ internal sealed class DotnetCase : IDisposable
             case "pretrain":
             {
                 var net = (ContrastiveNetwork)_module!;
-                Tensor z = net.forward(_input!);
+                Tensor z = MixedPrecision.Forward(net, _input!, _variant.Performance, _device);
                 return (z, ContrastiveLoss.Positional(z, _positions!, PeerCase.Threshold, PeerCase.Temperature, PeerCase.BaseTemperature));
             }
             case "finetune":
             {
-                Tensor logits = ((UNet2d)_module!).forward(_input!);
+                Tensor logits = MixedPrecision.Forward((UNet2d)_module!, _input!, _variant.Performance, _device);
                 return (logits, SegmentationLoss.Compute(logits, _target!, 1.0));
             }
             default:
             {
-                Tensor logits = ((UNet2d)_module!).forward(_input!);
+                Tensor logits = MixedPrecision.Forward((UNet2d)_module!, _input!, _variant.Performance, _device);
                 return (logits, nn.functional.cross_entropy(logits, _target!));
             }
         }
     }
 
-    private Tensor Infer() => nn.functional.softmax(((UNet2d)_module!).forward(_input!), 1);
+    private Tensor Infer() => nn.functional.softmax(MixedPrecision.Forward((UNet2d)_module!, _input!, _variant.Performance, _device), 1);
 
     /// <summary>One timed step (no host read of any value).</summary>
     public void Step()

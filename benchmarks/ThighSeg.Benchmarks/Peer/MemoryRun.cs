@@ -56,7 +56,7 @@ public static class MemoryRun
             {
                 using var scope = NewDisposeScope();
                 var batch = slices.Skip(i % 4 * 4).Take(4).ToArray();
-                var loss = new SegmentationObjective(net, adam, augmenter, lookup, 1.0, device).Loss(batch, rng);
+                var loss = new SegmentationObjective(net, adam, augmenter, lookup, 1.0, PerformanceOptions.Default, device).Loss(batch, rng);
                 adam.ZeroGrad();
                 loss.backward();
                 adam.Step();

@@ -51,6 +51,10 @@ internal static class DemoCommand
         }
 
         public int Subjects => Unlabeled + Labeled + Test;
+
+        /// <summary>These settings with <paramref name="performance"/> for pretraining and fine-tuning.</summary>
+        public DemoSettings With(PerformanceOptions performance) =>
+            this with { Pretrain = Pretrain with { Performance = performance }, FineTune = FineTune with { Performance = performance } };
     }
 
     public static Command Create(TextWriter output)
@@ -59,11 +63,16 @@ internal static class DemoCommand
         var device = DeviceOption.Create();
         var plan = new Option<string>("--plan") { Description = "off (the demo's fixed settings, the default) or auto (spacing, size and filters planned from the phantom cohort; slower).", DefaultValueFactory = _ => "off" };
         plan.AcceptOnlyFromAmong("auto", "off");
+        var performance = new PerformanceFlags();
         var cmd = new Command("demo", "Run the whole method on a synthetic phantom cohort, no data needed: pretrain PCL, fine-tune with 1 labelled subject from PCL and from random initialisation, and compare per-muscle Dice on held-out phantoms.");
         cmd.Options.Add(outDir);
         cmd.Options.Add(device);
         cmd.Options.Add(plan);
-        cmd.SetAction(parse => Run(output, parse.GetValue(outDir)!, DeviceOption.Get(parse, device), DemoSettings.Default, parse.GetValue(plan) == "auto"));
+        foreach (var o in performance.All)
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(parse => Run(output, parse.GetValue(outDir)!, DeviceOption.Get(parse, device), DemoSettings.Default.With(performance.Bind(parse)), parse.GetValue(plan) == "auto"));
         return cmd;
     }
 

@@ -33,20 +33,25 @@ internal static class PacsCommand
         var timeout = new Option<double>("--timeout") { Description = "Seconds allowed for each DICOMweb request.", DefaultValueFactory = _ => 120 };
         var outDir = new Option<string?>("--out") { Description = "Keep the retrieved series and the SEG file in this folder (default: a temporary folder, deleted)." };
         var noStore = new Option<bool>("--no-store") { Description = "Do not store the SEG on the server (with --out: only write it locally)." };
-        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation (for models trained with flips)." };
+        var tta = new Option<bool>("--tta") { Description = "Flip test-time augmentation (the default, as in predict; kept for old scripts)." };
+        var noTta = new Option<bool>("--no-tta") { Description = "Turn off flip test-time augmentation (on by default, as in predict)." };
         var largest = new Option<bool>("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
         var device = DeviceOption.Create();
         var cmd = new Command("pacs", "Segment a series from a PACS over DICOMweb (QIDO-RS, WADO-RS) and store the result there as a DICOM-SEG (STOW-RS).");
-        foreach (var o in new Option[] { url, study, series, model, user, password, caCert, insecure, timeout, outDir, noStore, tta, largest, device })
+        foreach (var o in new Option[] { url, study, series, model, user, password, caCert, insecure, timeout, outDir, noStore, tta, noTta, largest, device })
         {
             cmd.Options.Add(o);
         }
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(tta) && parse.GetValue(noTta))
+            {
+                throw new UsageException("--tta and --no-tta contradict each other; flip TTA is on by default.");
+            }
             var web = WebOptions(parse.GetValue(url)!, parse.GetValue(user), parse.GetValue(password) ?? Environment.GetEnvironmentVariable(PasswordVariable),
                 parse.GetValue(caCert), parse.GetValue(insecure), parse.GetValue(timeout));
             return Run(output, web, parse.GetValue(study)!, parse.GetValue(series), parse.GetValue(model)!, parse.GetValue(outDir), !parse.GetValue(noStore),
-                new VolumePredictionOptions(parse.GetValue(tta), parse.GetValue(largest)), DeviceOption.Get(parse, device));
+                new VolumePredictionOptions(FlipTta: !parse.GetValue(noTta), KeepLargestComponent: parse.GetValue(largest)), DeviceOption.Get(parse, device));
         });
         return cmd;
     }

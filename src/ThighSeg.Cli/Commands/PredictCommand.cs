@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ThighSeg.Cli.Reports;
 using ThighSeg.Core;
+using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Quantification;
 using ThighSeg.Core.Tables;
 using ThighSeg.IO;
@@ -60,8 +61,9 @@ internal static class PredictCommand
         var sides = new Option<bool>("--sides") { Description = "Write side-specific label values (<muscle>_right/_left, numbered by --side-scheme) in the label maps and SEGs." };
         var scheme = StatsCommand.CreateSideScheme();
         var preview = new Option<bool>("--preview") { Description = "Also write cases/<case>/preview.png: axial slices at 25/50/75 % and a coronal reformat with the labels and a legend." };
+        var performance = new PerformanceFlags();
         var cmd = new Command("predict", "Segment a cohort (NIfTI files, DICOM series, a manifest, or a folder tree) with a fine-tuned model as a resumable, shardable job; label maps keep the input's geometry.");
-        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, maxVoxels, maxDecompressed, device, outputType, statistics, level, sides, scheme, preview })
+        foreach (var o in new Option[] { model, input, outDir, tta, noTta, largest, shard, overwrite, threads, readAhead, volume, series, maxVoxels, maxDecompressed, device, outputType, statistics, level, sides, scheme, preview }.Concat(performance.All))
         {
             cmd.Options.Add(o);
         }
@@ -78,6 +80,7 @@ internal static class PredictCommand
             {
                 Outputs = new PredictOutputs(ParseOutputType(parse.GetValue(outputType)!), parse.GetValue(statistics), parse.GetValue(level), parse.GetValue(sides),
                     StatsCommand.ParseScheme(parse.GetValue(scheme)!), parse.GetValue(preview)),
+                Performance = performance.Bind(parse),
             };
             return Run(output, settings, DeviceOption.Get(parse, device));
         });
@@ -88,6 +91,8 @@ internal static class PredictCommand
     internal sealed record PredictSettings(string Model, string Input, string Out, VolumePredictionOptions Prediction, ShardSpec Shard,
         bool Overwrite, int? Threads, int ReadAhead, VolumeReadOptions ReadOptions)
     {
+        /// <summary>Precision, layout and cuDNN autotuning of the network (default fp32, NCHW).</summary>
+        public PerformanceOptions Performance { get; init; } = PerformanceOptions.Default;
         /// <summary>Output type, statistics, sides and preview (default: NIfTI label maps and volumes only).</summary>
         public PredictOutputs Outputs { get; init; } = PredictOutputs.Default;
     }
@@ -136,7 +141,7 @@ internal static class PredictCommand
     /// <summary>The prediction settings a completion record holds (a change means the old outputs are not this job's).
     /// Output type, statistics (with level and side scheme), sides and preview are appended only when they differ from the
     /// defaults, so records of plain predictions stay valid.</summary>
-    internal static string SettingsText(VolumePredictionOptions o, PredictOutputs? outputs = null)
+    internal static string SettingsText(VolumePredictionOptions o, PredictOutputs? outputs = null, PerformanceOptions? performance = null)
     {
         outputs ??= PredictOutputs.Default;
         var text = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
@@ -156,6 +161,10 @@ internal static class PredictCommand
         if (outputs.Preview)
         {
             text.Append(";preview=true");
+        }
+        if (performance?.Precision is Precision.Bf16)
+        {
+            text.Append(";precision=bf16"); // bf16 can change a few boundary voxels: not an fp32 job's continuation
         }
         return text.ToString();
     }
@@ -197,7 +206,7 @@ internal static class PredictCommand
         var job = new CohortPredictionJob(VolumeFormats.Default, cohortOutput, new CohortJobOptions
         {
             ModelFingerprint = fingerprint,
-            Settings = SettingsText(s.Prediction, s.Outputs),
+            Settings = SettingsText(s.Prediction, s.Outputs, s.Performance),
             Shard = s.Shard,
             Overwrite = s.Overwrite,
             ReadAhead = s.ReadAhead,
@@ -213,7 +222,7 @@ internal static class PredictCommand
             throw new UsageException($"--out: {ex.Message}", ex);
         }
         TorchPerformance.ConfigureCpuThreads(s.Threads);
-        using var segmenter = VolumeSegmenter.Load(s.Model, device); // once per process
+        using var segmenter = VolumeSegmenter.Load(s.Model, device, s.Performance); // once per process
         var classes = segmenter.Model.Classes;
         if (s.Outputs.Sides)
         {

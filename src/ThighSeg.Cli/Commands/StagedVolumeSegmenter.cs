@@ -21,7 +21,7 @@ internal sealed class StagedVolumeSegmenter(VolumeSegmenter segmenter, VolumePre
 
     public Volume<int> Finish(PreparedSubject prepared, IReadOnlyList<StackPrediction> output)
     {
-        var labels = VolumeSegmenter.Restore(prepared, output, options);
+        var labels = segmenter.Restore(prepared, output, options);
         return relabel is null ? labels : relabel(labels);
     }
 }

@@ -56,6 +56,7 @@ internal sealed class FinetuneFlags
         {
             Network = networkOverride ?? network.Network(parse),
             Augmentation = network.Augmentation(parse),
+            Performance = network.Performance.Bind(parse),
             Schedule = Schedule.Bind(parse, network.SeedValue(parse)),
             ValidationFraction = 0,
             EarlyStoppingPatience = patience == 0 ? null : patience,

@@ -9,8 +9,8 @@ namespace ThighSeg.Cli.Options;
 
 /// <summary>
 /// The flags every training verb shares, with one name and one default each: network (<c>--filters</c>, <c>--norm</c>),
-/// preprocessing (<c>--size</c>, <c>--spacing</c>, <c>--plan auto|off</c>), augmentation (<c>--flip</c>), <c>--seed</c>
-/// and <c>--device</c>.
+/// preprocessing (<c>--size</c>, <c>--spacing</c>, <c>--plan auto|off</c>), augmentation (<c>--flip</c>), <c>--seed</c>,
+/// <c>--device</c> and the <see cref="PerformanceFlags"/>.
 /// </summary>
 internal sealed class NetworkFlags
 {
@@ -36,10 +36,13 @@ internal sealed class NetworkFlags
 
     public Option<string> Device { get; } = DeviceOption.Create();
 
+    /// <summary><c>--precision</c>, <c>--channels-last</c>, <c>--cudnn-benchmark</c>.</summary>
+    public PerformanceFlags Performance { get; } = new();
+
     /// <summary>The options that describe the network and its input (they must agree with a pretrained encoder's).</summary>
     public IEnumerable<Option> Architecture => [Filters, Norm, Size, Spacing];
 
-    public IEnumerable<Option> All => [Filters, Norm, Size, Spacing, Plan, Flip, Seed, Device];
+    public IEnumerable<Option> All => [Filters, Norm, Size, Spacing, Plan, Flip, Seed, Device, .. Performance.All];
 
     public UNetOptions Network(ParseResult parse)
     {

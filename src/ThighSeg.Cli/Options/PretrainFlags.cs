@@ -40,6 +40,7 @@ internal sealed class PretrainFlags
             Method = method,
             Network = network.Network(parse),
             Augmentation = network.Augmentation(parse),
+            Performance = network.Performance.Bind(parse),
             Schedule = Schedule.Bind(parse, network.SeedValue(parse)),
         };
         o = Flag.Bind(Threshold, threshold, nameof(PretrainOptions.Threshold), () => o with { Threshold = threshold });

@@ -69,6 +69,9 @@ public sealed record FineTuneOptions
     /// </summary>
     public double ClassAwareSampling { get; init { Check.InRange(value, 0, 1, nameof(ClassAwareSampling)); field = value; } }
 
+    /// <summary>Precision, memory layout and cuDNN autotuning of the training steps (default fp32, NCHW, none).</summary>
+    public PerformanceOptions Performance { get; init => field = value ?? throw new ArgumentNullException(nameof(Performance)); } = PerformanceOptions.Default;
+
     /// <summary>Checks relations between values (the schedule's learning rates).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A relation does not hold; the message names the values.</exception>
     public void Validate() => Schedule.Validate();

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Core;
 using ThighSeg.Torch.Training;
 using static TorchSharp.torch;
@@ -260,7 +261,7 @@ public static class ModelArtifact
         AtomicFile.Write(Path.Combine(directory, manifest.WeightsFile), stream =>
         {
             using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            module.save(w);
+            ModuleState.Save(module, w);
             w.Flush();
         });
         var root = ToJson(manifest);
@@ -293,7 +294,7 @@ public static class ModelArtifact
         {
             using var fs = File.OpenRead(path);
             using var r = new BinaryReader(fs);
-            module.load(r, strict: true);
+            ModuleState.Load(module, r);
             if (fs.Position != fs.Length)
             {
                 throw new ModelFormatException($"{path} has trailing data; the weights do not match the manifest.");

@@ -48,12 +48,16 @@ public sealed class VolumeSegmenter : IDisposable
     public PreprocessingOptions Preprocessing => _preprocessor.Options;
 
     /// <summary>Loads a model folder written by fine-tuning; everything needed is rebuilt from its manifest.json.</summary>
+    /// <param name="modelDirectory">The model folder.</param>
+    /// <param name="device">Where to predict.</param>
+    /// <param name="performance">Precision, layout and cuDNN autotuning of predictions (default fp32, NCHW); bf16
+    /// labels can differ from fp32 ones in a few boundary voxels (docs/training.md).</param>
     /// <exception cref="ModelFormatException">The folder is missing, corrupt, incompatible, or has no preprocessing description.</exception>
-    public static VolumeSegmenter Load(string modelDirectory, ComputeDevice device = ComputeDevice.Auto)
+    public static VolumeSegmenter Load(string modelDirectory, ComputeDevice device = ComputeDevice.Auto, PerformanceOptions? performance = null)
     {
         var manifest = ModelArtifact.ReadManifest(modelDirectory);
         var preprocessing = ReadPreprocessing(manifest.Preprocessing, modelDirectory);
-        var model = UNetSegmentationModel.Load(modelDirectory, device);
+        var model = UNetSegmentationModel.Load(modelDirectory, device, performance);
         return new VolumeSegmenter(model, preprocessing);
     }
 
@@ -107,27 +111,29 @@ public sealed class VolumeSegmenter : IDisposable
         return _preprocessor.Prepare(image, null, subjectId);
     }
 
-    /// <summary>Stage 2: the network on every stack of <paramref name="prepared"/> (labels only). Call it from one thread:
-    /// the thread that owns the model's tensors.</summary>
+    /// <summary>Stage 2: the network on every stack of <paramref name="prepared"/> (labels and the class probabilities
+    /// that <see cref="Restore"/> interpolates). Call it from one thread: the thread that owns the model's tensors.</summary>
     /// <param name="prepared">The output of <see cref="Prepare"/>.</param>
-    /// <param name="options">Prediction options (<see cref="VolumePredictionOptions.FlipTta"/>; probabilities are not staged).</param>
+    /// <param name="options">Prediction options (<see cref="VolumePredictionOptions.FlipTta"/>).</param>
     public IReadOnlyList<StackPrediction> PredictStacks(PreparedSubject prepared, VolumePredictionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         options ??= VolumePredictionOptions.Default;
-        return prepared.Stacks.Select(s => Model.Predict(s, withProbabilities: false, options.FlipTta)).ToList();
+        return prepared.Stacks.Select(s => Model.Predict(s, withProbabilities: true, options.FlipTta)).ToList();
     }
 
-    /// <summary>Stage 3: the labels in the image's geometry (thighs merged, mirroring and resampling undone, largest
-    /// component kept when asked); the same labels <see cref="Predict"/> gives. CPU only, no tensors; thread-safe.</summary>
+    /// <summary>Stage 3: the labels in the image's geometry (thighs merged, mirroring undone, class probabilities
+    /// interpolated to the original grid and the argmax taken there, largest component kept when asked); the same
+    /// labels <see cref="Predict"/> gives. CPU only, no tensors; safe to call while <see cref="PredictStacks"/> runs.</summary>
     /// <param name="prepared">The output of <see cref="Prepare"/>.</param>
     /// <param name="stacks">The output of <see cref="PredictStacks"/> for it.</param>
     /// <param name="options">Prediction options (<see cref="VolumePredictionOptions.KeepLargestComponent"/>).</param>
-    public static Volume<int> Restore(PreparedSubject prepared, IReadOnlyList<StackPrediction> stacks, VolumePredictionOptions? options = null)
+    public Volume<int> Restore(PreparedSubject prepared, IReadOnlyList<StackPrediction> stacks, VolumePredictionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(stacks);
-        return CleanUp(Preprocessor.Restore(prepared, stacks.Select(p => p.Labels).ToList()), prepared, options ?? VolumePredictionOptions.Default);
+        var labels = Preprocessor.RestoreFromProbabilities(prepared, [.. stacks.Select(p => p.Labels)], [.. stacks.Select(p => p.Probabilities!)], Model.Classes.Values);
+        return CleanUp(labels, prepared, options ?? VolumePredictionOptions.Default);
     }
 
     private static Volume<int> CleanUp(Volume<int> labels, PreparedSubject prepared, VolumePredictionOptions options) =>

@@ -20,6 +20,9 @@ public enum NativeCompatStatus
 
     /// <summary>A patched copy of libLibTorchSharp.so in the user cache is loaded in place of the original.</summary>
     Patched,
+
+    /// <summary>A copy of libLibTorchSharp.so bound to the libtorch folder named by <see cref="ExternalLibTorch.Variable"/> is loaded.</summary>
+    External,
 }
 
 /// <summary>The outcome of <see cref="NativeCompat.Ensure"/>.</summary>
@@ -78,12 +81,17 @@ public static class NativeCompat
         {
             return new(NativeCompatStatus.NotApplicable, null, null, []);
         }
-        if (IsDisabled())
+        string? external = ExternalLibTorch.ConfiguredFolder();
+        if (IsDisabled() && external is null)
         {
             return new(NativeCompatStatus.Disabled, FindOriginalLibrary(), null, []);
         }
         string? original = FindOriginalLibrary();
         string? libstdcxx = FindSystemLibStdCxx();
+        if (external is not null && original is null)
+        {
+            throw new NativeCompatException($"{ExternalLibTorch.Variable}={external} is set, but TorchSharp's {LibraryFile} was not found next to the application; reference the TorchSharp package.");
+        }
         if (original is null || libstdcxx is null)
         {
             return new(NativeCompatStatus.NotApplicable, original, null, []);
@@ -91,6 +99,11 @@ public static class NativeCompat
         var image = new ElfImage(File.ReadAllBytes(original));
         var available = new ElfImage(File.ReadAllBytes(libstdcxx)).VersionDefinitions();
         var plan = LibStdCxxPatchPlan.Create(image, available);
+        if (external is not null)
+        {
+            byte[] bridge = plan.IsNoOp || IsDisabled() ? image.Bytes.ToArray() : image.WithPatches(plan.Patches);
+            return new(NativeCompatStatus.External, original, ExternalLibTorch.Prepare(external, original, bridge), plan.IsNoOp ? [] : plan.MissingVersions);
+        }
         if (plan.IsNoOp)
         {
             return new(NativeCompatStatus.NotNeeded, original, null, []);
@@ -165,7 +178,18 @@ public static class NativeCompat
         string originalDir = Path.GetDirectoryName(Path.GetFullPath(original))!;
         string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
             originalDir + "\n" + Convert.ToHexString(SHA256.HashData(patchedBytes)) + "\n" + string.Join(",", plan.MissingVersions))))[..20].ToLowerInvariant();
-        string dir = Path.Combine(CacheRoot(), key);
+        return WriteBridgeCopy(Path.Combine(CacheRoot(), key), originalDir, patchedBytes);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bridgeBytes"/> as libLibTorchSharp.so into <paramref name="dir"/> (atomically; an identical
+    /// file is kept) next to symbolic links to every other file of <paramref name="libraryDir"/>, so that the copy's
+    /// <c>$ORIGIN</c> run path finds those libraries. Returns the copy's path.
+    /// </summary>
+    internal static string WriteBridgeCopy(string dir, string libraryDir, byte[] bridgeBytes)
+    {
+        string originalDir = libraryDir;
+        byte[] patchedBytes = bridgeBytes;
         Directory.CreateDirectory(dir);
 
         // Siblings (libtorch.so, libc10.so, ...) are linked so that the copy's $ORIGIN RUNPATH finds them.

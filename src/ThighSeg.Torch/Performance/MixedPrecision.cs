@@ -1,5 +1,6 @@
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch.Interop;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Performance;
@@ -45,6 +46,27 @@ public static class MixedPrecision
     /// <summary>The autocast scope for <paramref name="precision"/>: bf16 autocast, or a no-op scope for fp32.</summary>
     /// <exception cref="LibTorchInteropException">bf16 was asked for and the entry points cannot be bound.</exception>
     public static AutocastScope Autocast(Precision precision, Device device) => AutocastScope.Enter(precision, device);
+
+    /// <summary>
+    /// The one forward pass of training, validation and inference under <paramref name="performance"/>: the input is
+    /// moved to channels-last when <see cref="PerformanceOptions.ChannelsLast"/> is set, only
+    /// <c>module.forward</c> runs inside the autocast scope of <see cref="PerformanceOptions.Precision"/>, and the output
+    /// comes back as fp32 (<see cref="ToFloat32"/>), ready for losses, softmax and argmax. Call inside a dispose scope.
+    /// </summary>
+    /// <exception cref="LibTorchInteropException">bf16 was asked for and the entry points cannot be bound.</exception>
+    public static Tensor Forward(nn.Module<Tensor, Tensor> module, Tensor input, PerformanceOptions performance, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(performance);
+        Tensor x = performance.ChannelsLast && !TorchPerformance.IsChannelsLast(input) ? TorchPerformance.ToChannelsLast(input) : input;
+        Tensor output;
+        using (Autocast(performance.Precision, device))
+        {
+            output = module.forward(x);
+        }
+        return ToFloat32(output);
+    }
 
     /// <summary>
     /// <paramref name="tensor"/> as fp32: the tensor itself when it already is, else a (differentiable) cast. Apply it to

@@ -4,7 +4,9 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;
@@ -12,10 +14,10 @@ namespace ThighSeg.Torch.Training;
 /// <summary>
 /// Model selection for fine-tuning, as a <see cref="TrainingLoop"/> callback: every <c>validateEvery</c> epochs (and
 /// after the last) it computes the mean foreground Dice of the network on the validation stacks (argmax, no
-/// augmentation; <see cref="DiceMetric.MeanForeground"/>, the formula evaluation uses), keeps a copy of the best
+/// augmentation, under the run's <see cref="PerformanceOptions"/>; <see cref="DiceMetric.MeanForeground"/>, the formula evaluation uses), keeps a copy of the best
 /// weights, and asks the loop to stop after <c>patience</c> validations without improvement when early stopping is on.
 /// </summary>
-internal sealed class BestModelSelector(UNet2d net, Device device, IReadOnlyList<SliceStack> stacks, LabelLookup lookup, int validateEvery, int? patience) : ITrainingCallback
+internal sealed class BestModelSelector(UNet2d net, Device device, PerformanceOptions performance, IReadOnlyList<SliceStack> stacks, LabelLookup lookup, int validateEvery, int? patience) : ITrainingCallback
 {
     private int _sinceBest;
 
@@ -34,7 +36,7 @@ internal sealed class BestModelSelector(UNet2d net, Device device, IReadOnlyList
         {
             return false;
         }
-        double dice = Validate(net, device, stacks, lookup);
+        double dice = Validate(net, device, stacks, lookup, performance);
         end.Progress?.Report(new TrainingProgress("validate", end.Epoch, end.Epochs, end.Step, end.TotalSteps, double.NaN, end.LearningRate, end.Elapsed, dice));
         if (BestDice is null || dice > BestDice.Value || (double.IsNaN(BestDice.Value) && !double.IsNaN(dice)))
         {
@@ -80,11 +82,11 @@ internal sealed class BestModelSelector(UNet2d net, Device device, IReadOnlyList
         }
         using var ms = new MemoryStream(Best);
         using var r = new BinaryReader(ms);
-        net.load(r, strict: true);
+        ModuleState.Load(net, r);
     }
 
     /// <summary>Mean over validation stacks of the mean foreground Dice (argmax prediction, no augmentation).</summary>
-    internal static double Validate(UNet2d net, Device device, IReadOnlyList<SliceStack> stacks, LabelLookup lookup, int batchSize = 16)
+    internal static double Validate(UNet2d net, Device device, IReadOnlyList<SliceStack> stacks, LabelLookup lookup, PerformanceOptions? performance = null, int batchSize = 16)
     {
         net.eval();
         using var noGrad = no_grad();
@@ -97,7 +99,7 @@ internal sealed class BestModelSelector(UNet2d net, Device device, IReadOnlyList
             {
                 using var scope = NewDisposeScope();
                 var slices = Enumerable.Range(start, Math.Min(batchSize, stack.Depth - start)).Select(k => new PositionalSlice(stack, k)).ToArray();
-                Tensor pred = net.forward(TensorBridge.Images(slices, device)).argmax(1);
+                Tensor pred = MixedPrecision.Forward(net, TensorBridge.Images(slices, device), performance ?? PerformanceOptions.Default, device).argmax(1);
                 Tensor reference = TensorBridge.Labels(slices, lookup, device);
                 var c = SegmentationLoss.OverlapCounts(pred, reference, lookup.Classes.Count);
                 for (int i = 0; i < 3; i++)
@@ -124,7 +126,7 @@ internal sealed class BestModelSelector(UNet2d net, Device device, IReadOnlyList
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            module.save(w);
+            ModuleState.Save(module, w);
         }
         return ms.ToArray();
     }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
+using ThighSeg.Torch.Interop;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -54,7 +55,7 @@ internal static class Checkpoint
             w.Write(Magic);
             w.Write(headerBytes.Length);
             w.Write(headerBytes);
-            module.save(w);
+            ModuleState.Save(module, w);
             optimizer.Save(w);
             w.Write(state.Blobs.Count);
             foreach (byte[] b in state.Blobs)
@@ -103,7 +104,7 @@ internal static class Checkpoint
                 throw new ThighSegException(
                     $"The checkpoint {path} was written by a run with different options or data. Use a new output folder, or delete the checkpoint to start over.");
             }
-            module.load(r, strict: true);
+            ModuleState.Load(module, r);
             optimizer.Load(r);
             int blobs = r.ReadInt32();
             var list = new List<byte[]>();

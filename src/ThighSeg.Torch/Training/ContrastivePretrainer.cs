@@ -9,6 +9,7 @@ using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Losses;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -70,6 +71,7 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
         }
         Device device = TorchBackend.Resolve(_device);
         Directory.CreateDirectory(outputDirectory);
+        RemoveOrphanedRestartCheckpoints(outputDirectory);
         int slicesPerBatch = Math.Min(o.Schedule.BatchSize, sampler.Count);
         double collapseLoss = PretrainResult.CollapseLossFor(slicesPerBatch, o.Temperature, o.BaseTemperature);
         var attempts = new List<PretrainAttempt>();
@@ -79,14 +81,18 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
             bool last = attempt >= o.CollapseRestarts;
             var monitor = new CollapseMonitor(collapseLoss, o.CollapseCheckEpochs, stopOnCollapse: !last);
             using var net = new ContrastiveNetwork(ao.Network, ao.EmbeddingDim, Seeds.Derive(ao.Schedule.Seed, Seeds.Initialisation, 0)).to(device);
+            if (ao.Performance.ChannelsLast)
+            {
+                TorchPerformance.ModuleToChannelsLast(net);
+            }
             using var optimizer = new SgdOptimizer([new ParameterGroup(net.parameters().ToList())], ao.Schedule.LearningRate, ao.Momentum, ao.Schedule.WeightDecay);
             var objective = new ContrastiveObjective(net, optimizer, new TensorAugmenter(ao.Augmentation), ao, device);
             var checkpoint = new TrainingLoop.CheckpointSpec(
-                Path.Combine(outputDirectory, attempt == 0 ? CheckpointFile : string.Create(CultureInfo.InvariantCulture, $"checkpoint-restart{attempt}.bin")),
+                Path.Combine(outputDirectory, attempt == 0 ? CheckpointFile : RestartCheckpointFile(attempt)),
                 Checkpoint.Fingerprint(ao, stacks, "pretrain"),
                 new JsonObject { ["method"] = ao.Method.ToString() });
             var samplerOfAttempt = attempt == 0 ? sampler : PositionalSliceSampler.ForStacks(stacks, ao.Schedule.Seed, requireLabels: false);
-            var run = new TrainingLoop(ao.Schedule, "pretrain", device).Run(objective, samplerOfAttempt, checkpoint, [monitor], progress, cancellationToken);
+            var run = new TrainingLoop(ao.Schedule, "pretrain", device, ao.Performance).Run(objective, samplerOfAttempt, checkpoint, [monitor], progress, cancellationToken);
             attempts.Add(new PretrainAttempt(attempt, ao.Schedule.Seed, ao.Schedule.LearningRate, run.EpochsRun, run.LossHistory.LastOrDefault(double.NaN), monitor.Collapsed));
             if (monitor.Collapsed && !last)
             {
@@ -123,6 +129,26 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
                 WeightsFile);
             ModelArtifact.Write(outputDirectory, manifest, net.Encoder);
             return new PretrainResult(outputDirectory, run.Steps, run.LossHistory.LastOrDefault(double.NaN), run.LossHistory, run.Resumed, collapseLoss, attempts);
+        }
+    }
+
+    /// <summary>The checkpoint of restart <paramref name="attempt"/> (1, 2, ...).</summary>
+    private static string RestartCheckpointFile(int attempt) => string.Create(CultureInfo.InvariantCulture, $"checkpoint-restart{attempt}.bin");
+
+    /// <summary>
+    /// Restart checkpoints belong to the run whose first attempt's checkpoint sits beside them; without that checkpoint
+    /// (a fresh run, or a finished folder being replaced) they are another run's leftovers, and resuming from them would
+    /// mix runs, so they are removed before training starts.
+    /// </summary>
+    private static void RemoveOrphanedRestartCheckpoints(string outputDirectory)
+    {
+        if (File.Exists(Path.Combine(outputDirectory, CheckpointFile)))
+        {
+            return;
+        }
+        for (int attempt = 1; File.Exists(Path.Combine(outputDirectory, RestartCheckpointFile(attempt))); attempt++)
+        {
+            File.Delete(Path.Combine(outputDirectory, RestartCheckpointFile(attempt)));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -95,7 +96,7 @@ internal abstract class ParameterOptimizer : IDisposable
         writer.Write(_state.Length);
         foreach (var t in _state.SelectMany(s => s))
         {
-            t.Save(writer);
+            ModuleState.SaveTensor(t, writer); // momentum buffers of channels-last weights are channels-last too
         }
     }
 
@@ -116,7 +117,7 @@ internal abstract class ParameterOptimizer : IDisposable
         }
         foreach (var t in _state.SelectMany(s => s))
         {
-            t.Load(reader);
+            ModuleState.LoadTensor(t, reader);
         }
         Steps = steps;
     }

@@ -1,16 +1,19 @@
+using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;
 
 /// <summary>
 /// The fine-tuning objective: a batch augmented with one transform for image and labels, U-Net logits, and
-/// cross-entropy plus the weighted soft Dice (<see cref="SegmentationLoss"/>).
+/// cross-entropy plus the weighted soft Dice (<see cref="SegmentationLoss"/>). The forward pass runs under
+/// <see cref="PerformanceOptions"/> (bf16 autocast, channels-last); the logits come back as fp32 before the loss.
 /// </summary>
-internal sealed class SegmentationObjective(UNet2d net, ParameterOptimizer optimizer, TensorAugmenter augmenter, LabelLookup lookup, double diceWeight, Device device) : ITrainingObjective
+internal sealed class SegmentationObjective(UNet2d net, ParameterOptimizer optimizer, TensorAugmenter augmenter, LabelLookup lookup, double diceWeight, PerformanceOptions performance, Device device) : ITrainingObjective
 {
     public nn.Module Module => net;
 
@@ -21,7 +24,7 @@ internal sealed class SegmentationObjective(UNet2d net, ParameterOptimizer optim
         Tensor images = TensorBridge.Images(batch, device);
         Tensor labels = TensorBridge.Labels(batch, lookup, device);
         var (x, y) = augmenter.Apply(images, labels, rng);
-        Tensor logits = net.forward(x);
+        Tensor logits = MixedPrecision.Forward(net, x, performance, device);
         return SegmentationLoss.Compute(logits, y!, diceWeight);
     }
 }

@@ -4,6 +4,7 @@ using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Randomness;
+using ThighSeg.Torch.Performance;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;
@@ -26,6 +27,7 @@ internal sealed class TrainingLoop
     private readonly TrainingSchedule _schedule;
     private readonly string _phase;
     private readonly Device _device;
+    private readonly PerformanceOptions _performance;
 
     /// <summary>What a callback sees after an epoch.</summary>
     /// <param name="Epoch">The epoch just finished, 1-based.</param>
@@ -59,8 +61,12 @@ internal sealed class TrainingLoop
     /// <param name="schedule">Epochs, steps, batch, learning rates, warm-up, seed, logging.</param>
     /// <param name="phase">The phase name in progress reports (<c>pretrain</c>, <c>finetune</c>).</param>
     /// <param name="device">The training device (loss meters live there).</param>
-    public TrainingLoop(TrainingSchedule schedule, string phase, Device device)
+    /// <param name="performance">Precision, layout and cuDNN autotuning; the run holds a <see cref="PerformanceScope"/>
+    /// (checked at start, autotuning restored at the end, also after an exception). The objective applies the
+    /// per-forward-pass part (<see cref="MixedPrecision.Forward"/>).</param>
+    public TrainingLoop(TrainingSchedule schedule, string phase, Device device, PerformanceOptions? performance = null)
     {
+        _performance = performance ?? PerformanceOptions.Default;
         ArgumentNullException.ThrowIfNull(schedule);
         schedule.Validate();
         _schedule = schedule;
@@ -83,6 +89,7 @@ internal sealed class TrainingLoop
         CancellationToken cancellationToken)
     {
         var s = _schedule;
+        using var performanceScope = PerformanceScope.Enter(_performance, _device);
         long totalSteps = TotalSteps(sampler);
         var clock = Stopwatch.StartNew();
         if (checkpoint is not null)

@@ -4,6 +4,7 @@ using ThighSeg.Core.Data;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using ThighSeg.Torch.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,15 +48,28 @@ public sealed class UNetSegmentationModel : ISegmentationModel
     /// <summary>The preprocessing description stored with the model (null when none was given).</summary>
     public JsonObject? Preprocessing { get; }
 
+    /// <summary>
+    /// Precision, memory layout and cuDNN autotuning of predictions (default fp32, NCHW). Fine-tuning hands its own
+    /// settings to the model it returns; <see cref="Load"/> takes them as an argument. Setting
+    /// <see cref="PerformanceOptions.ChannelsLast"/> here only changes the input layout; <see cref="Load"/> also moves the
+    /// weights.
+    /// </summary>
+    public PerformanceOptions Performance { get; init => field = value ?? throw new ArgumentNullException(nameof(Performance)); } = PerformanceOptions.Default;
+
     /// <summary>Slices per inference batch.</summary>
     public int BatchSize { get; init; } = 16;
 
     internal UNet2d Net => _net;
 
     /// <summary>Loads the segmentation model in <paramref name="directory"/> onto <paramref name="device"/>.</summary>
+    /// <param name="directory">The model folder (manifest.json + weights).</param>
+    /// <param name="device">Where to predict.</param>
+    /// <param name="performance">Precision, layout and cuDNN autotuning of predictions (default fp32, NCHW); with
+    /// channels-last the weights are moved to NHWC here.</param>
     /// <exception cref="ModelFormatException">Missing, corrupt or incompatible artifact, or an encoder-only artifact.</exception>
-    public static UNetSegmentationModel Load(string directory, ComputeDevice device = ComputeDevice.Auto)
+    public static UNetSegmentationModel Load(string directory, ComputeDevice device = ComputeDevice.Auto, PerformanceOptions? performance = null)
     {
+        performance ??= PerformanceOptions.Default;
         var manifest = ModelArtifact.ReadManifest(directory);
         if (manifest.Kind != ModelKind.Segmentation)
         {
@@ -67,13 +81,17 @@ public sealed class UNetSegmentationModel : ISegmentationModel
         {
             ModelArtifact.LoadWeights(directory, manifest, net);
             net.to(d);
+            if (performance.ChannelsLast)
+            {
+                TorchPerformance.ModuleToChannelsLast(net);
+            }
         }
         catch
         {
             net.Dispose();
             throw;
         }
-        return new UNetSegmentationModel(net, d, manifest.Classes, manifest.Training, manifest.Preprocessing);
+        return new UNetSegmentationModel(net, d, manifest.Classes, manifest.Training, manifest.Preprocessing) { Performance = performance };
     }
 
     /// <inheritdoc/>
@@ -86,6 +104,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
         float[][]? probs = withProbabilities ? Enumerable.Range(0, Classes.Count).Select(_ => new float[stack.Image.Length]).ToArray() : null;
         _net.eval();
         using var noGrad = no_grad();
+        using var performance = PerformanceScope.Enter(Performance, _device);
         for (int start = 0; start < stack.Depth; start += BatchSize)
         {
             int n = Math.Min(BatchSize, stack.Depth - start);
@@ -104,10 +123,10 @@ public sealed class UNetSegmentationModel : ISegmentationModel
     /// <summary>Softmax probabilities <c>[N, C, H, W]</c> for images <c>[N, 1, H, W]</c> (call inside a scope, eval mode, no grad).</summary>
     internal Tensor Probabilities(Tensor images, bool flipTta)
     {
-        Tensor p = nn.functional.softmax(_net.forward(images), 1);
+        Tensor p = nn.functional.softmax(MixedPrecision.Forward(_net, images, Performance, _device), 1);
         if (flipTta)
         {
-            Tensor flipped = _net.forward(images.flip(3));
+            Tensor flipped = MixedPrecision.Forward(_net, images.flip(3), Performance, _device);
             p = p.Plus(nn.functional.softmax(flipped, 1).flip(3)).Times(0.5);
         }
         return p;

@@ -8,6 +8,7 @@ using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Models;
+using ThighSeg.Torch.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -110,17 +111,21 @@ public sealed class UNetSegmenter : ISegmenter
                 initDescription = $"{Path.GetFullPath(pretrainedEncoder)} ({init.Training.Method}, {init.Training.Steps} steps)";
             }
             net.to(device);
+            if (o.Performance.ChannelsLast)
+            {
+                TorchPerformance.ModuleToChannelsLast(net); // before the optimizer takes the parameters
+            }
             var encoderParameters = net.Encoder.parameters().ToList();
             var encoderHandles = encoderParameters.Select(p => p.Handle).ToHashSet();
             var otherParameters = net.parameters().Where(p => !encoderHandles.Contains(p.Handle)).ToList();
             using var optimizer = new AdamOptimizer(
                 [new ParameterGroup(encoderParameters, o.EncoderLearningRateScale), new ParameterGroup(otherParameters)], o.Schedule.LearningRate, o.Schedule.WeightDecay);
-            var objective = new SegmentationObjective(net, optimizer, new TensorAugmenter(o.Augmentation), lookup, o.DiceWeight, device);
-            var selector = new BestModelSelector(net, device, valStacks, lookup, o.ValidateEvery, o.EarlyStoppingPatience);
+            var objective = new SegmentationObjective(net, optimizer, new TensorAugmenter(o.Augmentation), lookup, o.DiceWeight, o.Performance, device);
+            var selector = new BestModelSelector(net, device, o.Performance, valStacks, lookup, o.ValidateEvery, o.EarlyStoppingPatience);
             var checkpoint = checkpointDirectory is null ? null : new TrainingLoop.CheckpointSpec(
                 Path.Combine(checkpointDirectory, CheckpointFile),
                 Checkpoint.Fingerprint(o, trainStacks.Concat(valStacks), $"finetune|{string.Join(",", classes.Values)}|{initDescription}|{validation is null}"));
-            var run = new TrainingLoop(o.Schedule, "finetune", device).Run(objective, sampler, checkpoint, [selector], progress, cancellationToken);
+            var run = new TrainingLoop(o.Schedule, "finetune", device, o.Performance).Run(objective, sampler, checkpoint, [selector], progress, cancellationToken);
             long step = run.Steps;
             selector.RestoreBest();
             int bestEpoch = selector.Best is null ? run.EpochsRun : selector.BestEpoch;
@@ -134,7 +139,7 @@ public sealed class UNetSegmenter : ISegmenter
                 device.ToString(),
                 DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
                 initDescription);
-            var model = new UNetSegmentationModel(net, device, classes, provenance, null);
+            var model = new UNetSegmentationModel(net, device, classes, provenance, null) { Performance = o.Performance };
             return new FineTuneResult(model, bestEpoch, selector.BestDice, trainSubjects, valSubjects, run.LossHistory);
         }
         catch

@@ -47,4 +47,24 @@ public sealed class OptionsTests
         Assert.That(plain.LearningRateAt(0, 10), Is.EqualTo(1));
         Assert.That(plain.LearningRateAt(5, 10), Is.EqualTo(0.55).Within(1e-12));
     }
+
+    [Test]
+    public void PerformanceOptions_AreValidated_SharedByBothTrainings_AndDescribed()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new PerformanceOptions { Precision = (Precision)7 });
+        Assert.That(ex!.ParamName, Is.EqualTo("Precision"));
+        Assert.That(ex.Message, Does.Contain("got 7"));
+        Assert.Throws<ArgumentNullException>(() => _ = new FineTuneOptions { Performance = null! });
+        Assert.Throws<ArgumentNullException>(() => _ = new PretrainOptions { Performance = null! });
+        var bf16 = new PerformanceOptions { Precision = Precision.Bf16, ChannelsLast = true };
+        var o = new FineTuneOptions { Performance = bf16, DiceWeight = 2 };
+        Assert.Multiple(() =>
+        {
+            Assert.That(new FineTuneOptions().Performance, Is.EqualTo(PerformanceOptions.Default));
+            Assert.That(PerformanceOptions.Default.Precision, Is.EqualTo(Precision.Fp32));
+            Assert.That((o with { DiceWeight = 3 }).Performance, Is.EqualTo(bf16), "with keeps the performance options");
+            Assert.That(bf16.ToString(), Is.EqualTo("bf16, channels-last"));
+            Assert.That((bf16 with { CudnnBenchmark = true }).ToString(), Is.EqualTo("bf16, channels-last, cudnn-benchmark"));
+        });
+    }
 }
