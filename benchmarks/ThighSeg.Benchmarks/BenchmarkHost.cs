@@ -4,7 +4,7 @@ using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Csv;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch;
-using ThighSeg.Torch.Performance;
+using ThighSeg.Torch.Interop;
 
 namespace ThighSeg.Benchmarks;
 

@@ -1,9 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Losses;
-using ThighSeg.Torch.Performance;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Benchmarks;

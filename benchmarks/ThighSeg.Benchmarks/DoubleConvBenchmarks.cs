@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch;
-using ThighSeg.Torch.Performance;
+using ThighSeg.Torch.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 

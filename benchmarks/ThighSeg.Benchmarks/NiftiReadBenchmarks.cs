@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using ThighSeg.Core.Volumes;
-using ThighSeg.IO;
 using ThighSeg.IO.Nifti;
 
 namespace ThighSeg.Benchmarks;

@@ -5,6 +5,7 @@ using ThighSeg.Core.Data;
 using ThighSeg.Torch;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
 using ThighSeg.Torch.Training;
 using TorchSharp;

@@ -11,7 +11,6 @@ using ThighSeg.Core.Phantoms;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
 using ThighSeg.ML;
-using ThighSeg.Torch;
 
 bool quick = args.Contains("--quick") || Environment.GetEnvironmentVariable("THIGHSEG_SAMPLE_QUICK") == "1";
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;

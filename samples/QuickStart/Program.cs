@@ -5,7 +5,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using ThighSeg.Core.Abstractions;
-using ThighSeg.Core.Data;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Phantoms;
 using ThighSeg.Core.Preprocessing;

@@ -1,5 +1,3 @@
-using ThighSeg.Core.Metrics;
-
 namespace ThighSeg.Experiments;
 
 /// <summary>Paired Wilcoxon signed-rank comparison of a pretrained initialisation against random initialisation at one size.</summary>

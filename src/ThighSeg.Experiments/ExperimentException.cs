@@ -1,5 +1,3 @@
-using ThighSeg.Core.Metrics;
-
 namespace ThighSeg.Experiments;
 
 /// <summary>A problem with an experiment's inputs or output folder that the user can fix.</summary>

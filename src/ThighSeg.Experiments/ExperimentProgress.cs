@@ -1,5 +1,3 @@
-using ThighSeg.Core.Metrics;
-
 namespace ThighSeg.Experiments;
 
 /// <summary>Progress of an experiment: the current stage and, while training, the training progress.</summary>

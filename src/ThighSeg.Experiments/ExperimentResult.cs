@@ -1,5 +1,3 @@
-using ThighSeg.Core.Metrics;
-
 namespace ThighSeg.Experiments;
 
 /// <summary>Everything an experiment produced.</summary>

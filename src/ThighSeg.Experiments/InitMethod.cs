@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Preprocessing;
 

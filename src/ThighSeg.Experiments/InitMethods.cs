@@ -1,6 +1,4 @@
-using System.Collections.ObjectModel;
 using ThighSeg.Core.Abstractions;
-using ThighSeg.Core.Preprocessing;
 
 namespace ThighSeg.Experiments;
 

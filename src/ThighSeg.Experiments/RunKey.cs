@@ -1,5 +1,3 @@
-using ThighSeg.Core.Metrics;
-
 namespace ThighSeg.Experiments;
 
 /// <summary>Identifies one fine-tuning run of an experiment.</summary>

@@ -1,6 +1,6 @@
 using System.Reflection;
 using ThighSeg.Core;
-using ThighSeg.Torch.Native;
+using ThighSeg.Torch.Interop;
 using TorchSharp;
 
 namespace ThighSeg.Torch;

@@ -1,5 +1,3 @@
-using ThighSeg.Benchmarks;
-
 namespace ThighSeg.Benchmarks.Tests;
 
 /// <summary>Every test in this assembly runs the benchmarks with their tiny smoke parameter sets.</summary>

@@ -1,6 +1,5 @@
 using ThighSeg.Torch;
-using ThighSeg.Torch.Performance;
-using TorchSharp;
+using ThighSeg.Torch.Interop;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Benchmarks.Tests;

@@ -1,6 +1,5 @@
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Statistics;
-using ThighSeg.Experiments;
 
 namespace ThighSeg.Experiments.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Training;

@@ -2,7 +2,6 @@ using ThighSeg.Core.Data;
 using System.Text.Json.Nodes;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
-using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.Torch.Tests;

@@ -1,7 +1,6 @@
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using ThighSeg.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;

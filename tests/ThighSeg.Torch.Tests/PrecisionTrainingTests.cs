@@ -4,9 +4,7 @@ using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using ThighSeg.Torch.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Tests;

@@ -1,7 +1,7 @@
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
 using ThighSeg.Torch.Training;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,5 +1,3 @@
-using ThighSeg.Torch;
-
 namespace ThighSeg.Torch.Tests;
 
 [SetUpFixture]

@@ -1,6 +1,5 @@
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Torch.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Tests;

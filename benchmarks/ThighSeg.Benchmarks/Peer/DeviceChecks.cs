@@ -4,7 +4,6 @@ using ThighSeg.Core.Data;
 using ThighSeg.Torch;
 using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using ThighSeg.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;

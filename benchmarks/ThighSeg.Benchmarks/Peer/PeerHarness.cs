@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ThighSeg.Torch;
-using ThighSeg.Torch.Performance;
+using ThighSeg.Torch.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 

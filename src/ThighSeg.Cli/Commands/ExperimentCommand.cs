@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using ThighSeg.Cli.Options;
 using ThighSeg.Cli.Reports;
-using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;

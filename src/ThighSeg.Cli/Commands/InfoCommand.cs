@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using ThighSeg.Cli.Options;
 using ThighSeg.Core.Volumes;
 using ThighSeg.IO;
 

@@ -9,7 +9,7 @@ using ThighSeg.IO;
 using ThighSeg.IO.Cohort;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
-using ThighSeg.Torch.Performance;
+using ThighSeg.Torch.Interop;
 
 namespace ThighSeg.Cli.Commands;
 

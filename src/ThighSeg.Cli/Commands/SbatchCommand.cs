@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using ThighSeg.Cli.Options;
 using ThighSeg.Core;
 using ThighSeg.IO.Cohort;
 using ThighSeg.Experiments;

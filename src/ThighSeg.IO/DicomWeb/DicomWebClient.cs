@@ -5,7 +5,6 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using ThighSeg.Core;
 
 namespace ThighSeg.IO.DicomWeb;
 

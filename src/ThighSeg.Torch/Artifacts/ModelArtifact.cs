@@ -6,7 +6,6 @@ using ThighSeg.Core.Data;
 using ThighSeg.Torch.Models;
 using ThighSeg.Torch.Interop;
 using ThighSeg.Core;
-using ThighSeg.Torch.Training;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Artifacts;

@@ -1,5 +1,5 @@
 using ThighSeg.Core.Abstractions;
-using ThighSeg.Torch.Tensors;
+using ThighSeg.Torch.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -125,5 +125,5 @@ internal sealed class TensorAugmenter
 
     /// <summary>Small host-built parameter tensors to the batch's device: on CUDA via pinned memory without blocking the host.</summary>
     private static Tensor Upload(Tensor host, Device device) =>
-        device.type == DeviceType.CPU ? host : Performance.TorchPerformance.ToDevice(host, device);
+        device.type == DeviceType.CPU ? host : TorchPerformance.ToDevice(host, device);
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ThighSeg.Core;
-using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
+using ThighSeg.Torch.Interop;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Data;
@@ -150,7 +150,7 @@ internal static class TensorBridge
         using (host)
         {
             // CUDA: pinned staging buffer + non-blocking copy (no host synchronisation per batch).
-            return Performance.TorchPerformance.ToDevice(host, device);
+            return TorchPerformance.ToDevice(host, device);
         }
     }
 }

@@ -14,7 +14,7 @@ namespace ThighSeg.Torch.Interop;
 /// <remarks>
 /// The autocast state is thread-local in libtorch: dispose the scope on the thread that created it (the usual
 /// <c>using</c> block), which <see cref="Dispose"/> enforces. Put only forward passes inside; compute losses and softmax
-/// on fp32 tensors (<see cref="Performance.MixedPrecision.ToFloat32"/>) and call <c>backward()</c> and the optimizer
+/// on fp32 tensors (<see cref="MixedPrecision.ToFloat32"/>) and call <c>backward()</c> and the optimizer
 /// step after the scope. Under autocast, libtorch runs convolutions, transposed convolutions and linear layers in the
 /// low-precision dtype; batch norm keeps fp32 weights and running statistics (bf16 activations in, fp32 statistics).
 /// </remarks>

@@ -5,7 +5,7 @@ namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// Saves and loads a module's state (and single tensors, such as optimizer state) (TorchSharp's <c>Module.save</c>/<c>load</c> format, byte for byte) also when
-/// tensors are not contiguous, as channels-last weights are (<see cref="Performance.TorchPerformance.ModuleToChannelsLast"/>).
+/// tensors are not contiguous, as channels-last weights are (<see cref="TorchPerformance.ModuleToChannelsLast"/>).
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107 writes and reads tensor bytes only for contiguous tensors ("Bytes() called on non-contiguous

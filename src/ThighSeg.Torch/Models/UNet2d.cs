@@ -1,5 +1,5 @@
 using ThighSeg.Core.Abstractions;
-using ThighSeg.Torch.Tensors;
+using ThighSeg.Torch.Interop;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

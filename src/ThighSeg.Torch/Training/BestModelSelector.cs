@@ -6,7 +6,6 @@ using ThighSeg.Core.Metrics;
 using ThighSeg.Torch.Data;
 using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;

@@ -6,7 +6,6 @@ using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Interop;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;

@@ -2,9 +2,9 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Losses;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;

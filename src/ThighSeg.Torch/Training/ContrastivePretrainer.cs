@@ -7,9 +7,8 @@ using ThighSeg.Core.Randomness;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
-using ThighSeg.Torch.Losses;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 

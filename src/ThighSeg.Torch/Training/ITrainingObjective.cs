@@ -1,4 +1,5 @@
 using ThighSeg.Core.Data;
+using ThighSeg.Torch.Interop;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;

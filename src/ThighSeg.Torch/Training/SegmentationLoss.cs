@@ -1,4 +1,4 @@
-using ThighSeg.Torch.Tensors;
+using ThighSeg.Torch.Interop;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;

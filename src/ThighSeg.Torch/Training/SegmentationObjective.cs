@@ -2,8 +2,8 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;

@@ -4,7 +4,7 @@ using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Randomness;
-using ThighSeg.Torch.Performance;
+using ThighSeg.Torch.Interop;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Training;

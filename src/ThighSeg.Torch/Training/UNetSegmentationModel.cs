@@ -3,9 +3,8 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
-using ThighSeg.Torch.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
@@ -7,8 +6,8 @@ using ThighSeg.Core.Randomness;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
+using ThighSeg.Torch.Interop;
 using ThighSeg.Torch.Models;
-using ThighSeg.Torch.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ThighSeg.Core.Volumes;
-using ThighSeg.IO;
 using ThighSeg.IO.Nifti;
 
 namespace ThighSeg.Cli.Tests.Commands;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ThighSeg.Core.Volumes;
 using ThighSeg.IO;
 using ThighSeg.IO.Dicom;

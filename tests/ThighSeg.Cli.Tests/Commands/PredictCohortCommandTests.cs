@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using ThighSeg.Cli.Tests.Slurm;
 using ThighSeg.Cli.Tests.Support;

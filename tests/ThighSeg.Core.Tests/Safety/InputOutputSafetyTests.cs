@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ThighSeg.Core;
 using ThighSeg.Core.Data;
 
 namespace ThighSeg.Core.Tests.Safety;

@@ -1,5 +1,4 @@
 using ThighSeg.Torch.Interop;
-using ThighSeg.Torch.Native;
 
 namespace ThighSeg.Torch.Tests.Foundation;
 

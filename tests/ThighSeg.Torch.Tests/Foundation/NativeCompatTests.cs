@@ -1,4 +1,4 @@
-using ThighSeg.Torch.Native;
+using ThighSeg.Torch.Interop;
 
 namespace ThighSeg.Torch.Tests.Foundation;
 

@@ -1,36 +1,10 @@
-using System.Runtime.Loader;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 using System.Security.Cryptography;
 using System.Text;
 using TorchSharp;
 
-namespace ThighSeg.Torch.Native;
-
-/// <summary>What the native compatibility layer did when TorchSharp was prepared.</summary>
-public enum NativeCompatStatus
-{
-    /// <summary>Not Linux, or the original library could not be located: TorchSharp loads as it always does.</summary>
-    NotApplicable,
-
-    /// <summary>The system libstdc++ provides every version libLibTorchSharp.so needs: nothing was changed.</summary>
-    NotNeeded,
-
-    /// <summary>Turned off through <c>THIGHSEG_NATIVE_COMPAT=0</c> or the AppContext switch.</summary>
-    Disabled,
-
-    /// <summary>A patched copy of libLibTorchSharp.so in the user cache is loaded in place of the original.</summary>
-    Patched,
-
-    /// <summary>A copy of libLibTorchSharp.so bound to the libtorch folder named by <see cref="ExternalLibTorch.Variable"/> is loaded.</summary>
-    External,
-}
-
-/// <summary>The outcome of <see cref="NativeCompat.Ensure"/>.</summary>
-/// <param name="Status">What was done.</param>
-/// <param name="OriginalLibrary">The libLibTorchSharp.so that TorchSharp would load, when found.</param>
-/// <param name="PatchedLibrary">The patched copy that is loaded instead, when <see cref="NativeCompatStatus.Patched"/>.</param>
-/// <param name="MissingVersions">The libstdc++ versions that the system lacks.</param>
-public sealed record NativeCompatReport(NativeCompatStatus Status, string? OriginalLibrary, string? PatchedLibrary, IReadOnlyList<string> MissingVersions);
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// Makes TorchSharp's native library loadable on systems whose libstdc++ predates GCC 13 (Debian 12, Ubuntu 22.04),

@@ -1,4 +1,4 @@
-namespace ThighSeg.Torch.Native;
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// Decides whether <c>libLibTorchSharp.so</c> needs the libstdc++ compatibility patch on this system, and what it changes.

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace ThighSeg.Torch.Native;
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// A minimal, read-mostly view of a little-endian ELF64 shared object: just enough of the dynamic
@@ -220,17 +220,4 @@ internal sealed class ElfImage
     private uint U32(int o) => BinaryPrimitives.ReadUInt32LittleEndian(_bytes.AsSpan(Checked((ulong)o, 4), 4));
     private ulong U64(int o) => BinaryPrimitives.ReadUInt64LittleEndian(_bytes.AsSpan(Checked((ulong)o, 8), 8));
     private ulong U64(ulong o) => U64(checked((int)o));
-}
-
-/// <summary>Raised when the native-library compatibility layer cannot make TorchSharp loadable.</summary>
-public sealed class NativeCompatException : ThighSeg.Core.ThighSegException
-{
-    /// <summary>Creates the exception with a message that says what is wrong.</summary>
-    public NativeCompatException(string message) : base(message) { }
-
-    /// <summary>Creates the exception with a message and its cause.</summary>
-    public NativeCompatException(string message, Exception inner) : base(message, inner) { }
-
-    /// <summary>Creates the exception with no message.</summary>
-    public NativeCompatException() { }
 }

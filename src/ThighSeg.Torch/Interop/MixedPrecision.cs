@@ -1,9 +1,7 @@
 using ThighSeg.Core.Abstractions;
-using ThighSeg.Torch.Interop;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ThighSeg.Torch.Performance;
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// The pieces a training loop or a predictor puts around its forward passes for <see cref="Precision"/>: a start-up

@@ -1,10 +1,9 @@
 using System.Globalization;
-using ThighSeg.Torch.Interop;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ThighSeg.Torch.Performance;
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// Opt-in performance switches for libtorch: CPU thread count, TF32 and cuDNN autotuning on CUDA, channels-last

@@ -4,10 +4,9 @@ using System.Runtime.Loader;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using ThighSeg.Torch.Interop;
 using TorchSharp;
 
-namespace ThighSeg.Torch.Native;
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// Runs TorchSharp against a libtorch that is already installed, typically the <c>lib</c> folder of a Python PyTorch

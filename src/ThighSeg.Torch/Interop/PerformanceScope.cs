@@ -1,8 +1,7 @@
 using ThighSeg.Core.Abstractions;
-using ThighSeg.Torch.Interop;
 using static TorchSharp.torch;
 
-namespace ThighSeg.Torch.Performance;
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// The process-wide side of <see cref="PerformanceOptions"/> for one training run or prediction call: checks at entry

@@ -1,9 +1,8 @@
-using ThighSeg.Torch.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ThighSeg.Torch.Models;
+namespace ThighSeg.Torch.Interop;
 
 /// <summary>
 /// 2D batch normalisation (PyTorch semantics: momentum 0.1, eps 1e-5, affine, running statistics; batch statistics in
