@@ -3,7 +3,6 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Augmentation;
 using ThighSeg.Torch.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Benchmarks;

@@ -8,9 +8,9 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Phantoms;
 using ThighSeg.Core.Preprocessing;
+using ThighSeg.Experiments;
 using ThighSeg.IO;
 using ThighSeg.Torch;
-using ThighSeg.Experiments;
 
 bool quick = args.Contains("--quick") || Environment.GetEnvironmentVariable("THIGHSEG_SAMPLE_QUICK") == "1";
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;

@@ -4,8 +4,8 @@ using ThighSeg.Core.Data;
 using ThighSeg.Core.Imaging;
 using ThighSeg.Core.Metrics;
 using ThighSeg.Core.Tables;
-using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Inference;
 
 namespace ThighSeg.Experiments;
 

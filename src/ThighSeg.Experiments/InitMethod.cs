@@ -1,6 +1,3 @@
-using ThighSeg.Core.Abstractions;
-using ThighSeg.Core.Preprocessing;
-
 namespace ThighSeg.Experiments;
 
 /// <summary>How a network is initialised before fine-tuning.</summary>

@@ -14,11 +14,6 @@ using ThighSeg.Torch.Training;
 
 namespace ThighSeg.ML;
 
-/// <summary>The segmentation of one volume by a <see cref="SegmentationTransformer"/>.</summary>
-/// <param name="MaskPath">The NIfTI label map written for it (same shape and affine as the input, label names in a header extension).</param>
-/// <param name="VolumesMl">Volume of each muscle in millilitres, in the order of <see cref="SegmentationTransformer.MuscleNames"/>.</param>
-public sealed record SegmentationResult(string MaskPath, IReadOnlyList<float> VolumesMl);
-
 /// <summary>
 /// A fitted ThighSeg segmentation model as an ML.NET transformer. It maps a text column of image paths (NIfTI
 /// <c>.nii</c>/<c>.nii.gz</c> files or DICOM series folders) to two new columns:
@@ -229,10 +224,4 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
             _scratch.Dispose();
         }
     }
-}
-
-/// <summary>ML.NET's loader entry point for <see cref="SegmentationTransformer"/>; <typeparamref name="TContext"/> is ML.NET's model-load context.</summary>
-internal static class SegmentationTransformerLoader<TContext>
-{
-    public static SegmentationTransformer Create(IHostEnvironment env, TContext ctx) => SegmentationTransformer.Load(env, ctx!);
 }

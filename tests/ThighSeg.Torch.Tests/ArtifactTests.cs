@@ -1,7 +1,7 @@
-using ThighSeg.Core.Data;
 using System.Text.Json.Nodes;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.Torch.Tests;

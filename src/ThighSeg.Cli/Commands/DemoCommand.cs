@@ -6,8 +6,8 @@ using ThighSeg.Cli.Reports;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
-using ThighSeg.IO;
 using ThighSeg.Experiments;
+using ThighSeg.IO;
 
 namespace ThighSeg.Cli.Commands;
 

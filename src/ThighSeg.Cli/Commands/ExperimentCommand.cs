@@ -2,9 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using ThighSeg.Cli.Reports;
-using ThighSeg.Core.Data;
-using ThighSeg.Core.Preprocessing;
-using ThighSeg.IO;
 using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Commands;

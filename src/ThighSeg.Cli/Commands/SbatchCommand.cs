@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using ThighSeg.Core;
-using ThighSeg.IO.Cohort;
 using ThighSeg.Experiments;
+using ThighSeg.IO.Cohort;
 
 namespace ThighSeg.Cli.Commands;
 

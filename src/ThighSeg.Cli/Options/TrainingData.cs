@@ -5,8 +5,8 @@ using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
-using ThighSeg.IO;
 using ThighSeg.Experiments;
+using ThighSeg.IO;
 using ThighSeg.Torch.Inference;
 
 namespace ThighSeg.Cli.Options;

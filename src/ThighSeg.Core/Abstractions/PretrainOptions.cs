@@ -1,18 +1,5 @@
 namespace ThighSeg.Core.Abstractions;
 
-/// <summary>Self-supervised pretraining method.</summary>
-public enum ContrastiveMethod
-{
-    /// <summary>Positional contrastive learning: positives are slices whose normalised positions differ by less than the threshold.</summary>
-    Pcl,
-
-    /// <summary>Global contrastive learning, partition strategy: positives are slices in the same of <c>P</c> equal partitions along z.</summary>
-    Gcl,
-
-    /// <summary>SimCLR: the only positive is the other view of the same slice.</summary>
-    SimClr,
-}
-
 /// <summary>
 /// Encoder pretraining hyper-parameters: SGD with momentum and the <see cref="Schedule"/> (defaults: 15 epochs of 100
 /// steps, 32 slices per batch, i.e. 64 views, learning rate 0.1 with per-step cosine decay to 0, weight decay 1e-5),

@@ -3,24 +3,6 @@ using ThighSeg.Core.Tables;
 
 namespace ThighSeg.Core.Data;
 
-/// <summary>The role of a subject in a dataset.</summary>
-public enum DatasetSplit
-{
-    /// <summary>Image only; used for self-supervised pretraining.</summary>
-    Unlabeled,
-    /// <summary>Labelled; fine-tuning subsets and validation subjects are drawn from it.</summary>
-    Train,
-    /// <summary>Labelled; held out for evaluation only.</summary>
-    Test,
-}
-
-/// <summary>One row of <c>manifest.csv</c>, with paths resolved to absolute paths.</summary>
-/// <param name="Subject">Unique subject identifier.</param>
-/// <param name="ImagePath">Absolute path of the image.</param>
-/// <param name="LabelPath">Absolute path of the label map; null for unlabelled subjects.</param>
-/// <param name="Split">The subject's split.</param>
-public sealed record ManifestEntry(string Subject, string ImagePath, string? LabelPath, DatasetSplit Split);
-
 /// <summary>
 /// A dataset manifest: <c>manifest.csv</c> with header <c>subject,image,label,split</c>. Paths are relative to the
 /// manifest's folder (absolute paths are accepted); <c>label</c> is empty for <c>unlabeled</c> subjects and required for

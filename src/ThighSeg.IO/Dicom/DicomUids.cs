@@ -1,16 +1,5 @@
 namespace ThighSeg.IO.Dicom;
 
-/// <summary>How a dataset's elements are encoded.</summary>
-internal enum DicomEncoding
-{
-    ImplicitLittle,
-    ExplicitLittle,
-    ExplicitBig,
-
-    /// <summary>Explicit VR little endian with encapsulated (compressed) pixel data: parsed for its attributes, never decoded.</summary>
-    ExplicitLittleEncapsulated,
-}
-
 /// <summary>Transfer syntaxes and SOP classes that ThighSeg names in its messages (PS3.6 Annex A).</summary>
 internal static class DicomUids
 {

@@ -1,71 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
-using ThighSeg.Torch.Models;
 using ThighSeg.Torch.Interop;
-using ThighSeg.Core;
+using ThighSeg.Torch.Models;
 using static TorchSharp.torch;
 
 namespace ThighSeg.Torch.Artifacts;
-
-/// <summary>What a model artifact holds.</summary>
-public enum ModelKind
-{
-    /// <summary>A pretrained U-Net encoder (no decoder, no classes).</summary>
-    Encoder,
-
-    /// <summary>A complete segmentation U-Net with its class map.</summary>
-    Segmentation,
-}
-
-/// <summary>Training provenance recorded in a manifest.</summary>
-/// <param name="Method"><c>pcl</c>, <c>gcl</c>, <c>simclr</c>, <c>finetune-from-pretrained</c> or <c>finetune-from-random</c>.</param>
-/// <param name="Seed">The run's seed.</param>
-/// <param name="Epochs">Epochs trained.</param>
-/// <param name="Steps">Optimisation steps.</param>
-/// <param name="Subjects">Subject ids of the training data (and of the validation data for segmentation, marked <c>val:</c>).</param>
-/// <param name="Options">The training options as JSON.</param>
-/// <param name="Device">The device trained on.</param>
-/// <param name="CreatedUtc">When the artifact was written (ISO 8601).</param>
-/// <param name="Initialisation">The pretrained artifact the run started from, or null.</param>
-public sealed record TrainingProvenance(
-    string Method,
-    int Seed,
-    int Epochs,
-    long Steps,
-    IReadOnlyList<string> Subjects,
-    JsonObject? Options,
-    string Device,
-    string CreatedUtc,
-    string? Initialisation);
-
-/// <summary>The contents of <c>manifest.json</c>: everything needed to rebuild a model.</summary>
-/// <param name="FormatVersion">Artifact format version (<see cref="ModelArtifact.CurrentFormatVersion"/>).</param>
-/// <param name="Kind">Encoder or segmentation.</param>
-/// <param name="Network">U-Net configuration.</param>
-/// <param name="Classes">Label values by class index (segmentation only).</param>
-/// <param name="EmbeddingDim">Projection size used in pretraining (encoder only), or 0.</param>
-/// <param name="Preprocessing">Opaque preprocessing description supplied by the caller, or null.</param>
-/// <param name="Training">Provenance.</param>
-/// <param name="WeightsFile">Weights file name inside the folder.</param>
-public sealed record ModelManifest(
-    int FormatVersion,
-    ModelKind Kind,
-    UNetOptions Network,
-    LabelMap? Classes,
-    int EmbeddingDim,
-    JsonObject? Preprocessing,
-    TrainingProvenance Training,
-    string WeightsFile)
-{
-    /// <summary>
-    /// SHA-256 of the weights file (lower-case hex) as recorded in the manifest, or null for artifacts written before
-    /// checksums were recorded (those load without verification). Set by <see cref="ModelArtifact.ReadManifest"/>.
-    /// </summary>
-    public string? WeightsSha256 { get; init; }
-}
 
 /// <summary>
 /// Reads and writes model artifacts: a folder with <c>manifest.json</c> and the TorchSharp weights file. Weights are

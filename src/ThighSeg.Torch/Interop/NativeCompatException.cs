@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace ThighSeg.Torch.Interop;
 
 /// <summary>Raised when the native-library compatibility layer cannot make TorchSharp loadable.</summary>

@@ -1,8 +1,3 @@
-using System.Runtime.Loader;
-using System.Security.Cryptography;
-using System.Text;
-using TorchSharp;
-
 namespace ThighSeg.Torch.Interop;
 
 /// <summary>The outcome of <see cref="NativeCompat.Ensure"/>.</summary>

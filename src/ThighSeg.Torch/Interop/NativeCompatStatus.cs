@@ -1,8 +1,3 @@
-using System.Runtime.Loader;
-using System.Security.Cryptography;
-using System.Text;
-using TorchSharp;
-
 namespace ThighSeg.Torch.Interop;
 
 /// <summary>What the native compatibility layer did when TorchSharp was prepared.</summary>

@@ -1,9 +1,8 @@
-using ThighSeg.Core.Volumes;
+using ThighSeg.Cli.Tests.Support;
 using ThighSeg.IO;
 using ThighSeg.IO.Dicom;
 using ThighSeg.IO.DicomWeb;
 using ThighSeg.IO.Tests.Dicom;
-using ThighSeg.Cli.Tests.Support;
 using ThighSeg.Tests.Support;
 using ThighSeg.Torch.Inference;
 
