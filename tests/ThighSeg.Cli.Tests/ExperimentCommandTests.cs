@@ -3,6 +3,7 @@ using ThighSeg.Cli.Commands;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
+using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests;
 
@@ -37,14 +38,6 @@ public sealed class ExperimentCommandTests
         {
             Directory.Delete(_dir, recursive: true);
         }
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
     }
 
     private (int Code, string Out, string Err) Experiment(string outDir, params string[] extra) =>

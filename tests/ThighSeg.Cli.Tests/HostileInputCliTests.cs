@@ -2,6 +2,7 @@ using ThighSeg.Cli.Commands;
 using ThighSeg.Core.Volumes;
 using ThighSeg.IO.Nifti;
 using ThighSeg.IO.Tests.Dicom;
+using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests;
 
@@ -21,14 +22,6 @@ public sealed class HostileInputCliTests
 
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private static short[] Ramp(int n) => Enumerable.Range(0, n).Select(v => (short)(v * 3)).ToArray();
 

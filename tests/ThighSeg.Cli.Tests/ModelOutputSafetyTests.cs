@@ -2,6 +2,7 @@ using ThighSeg.Cli.Commands;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Training;
+using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests;
 
@@ -23,14 +24,6 @@ public sealed class ModelOutputSafetyTests
 
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
 
     private string Cohort()
     {

@@ -1,16 +1,10 @@
+using static ThighSeg.Cli.Tests.Support.CliRunner;
+
 namespace ThighSeg.Cli.Tests;
 
 [TestFixture]
 public sealed class VersionCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Test]
     public void Version_PrintsThighSegTorchSharpLibTorchAndDevice()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ThighSeg.IO.Nifti;
+using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests.Commands;
 
@@ -28,14 +29,6 @@ public sealed class DicomCliTests
         {
             Directory.Delete(_dir, recursive: true);
         }
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ThighSeg.Core.Volumes;
 using ThighSeg.IO.Nifti;
+using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests.Commands;
 
@@ -18,14 +19,6 @@ public class InfoConvertCommandTests
 
     [TearDown]
     public void DeleteDir() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private string Synthetic(string name = "img.nii.gz")
     {

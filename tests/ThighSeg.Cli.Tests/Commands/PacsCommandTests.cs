@@ -5,6 +5,7 @@ using ThighSeg.IO.DicomWeb;
 using ThighSeg.IO.Tests.Dicom;
 using ThighSeg.Tests.Support;
 using ThighSeg.Torch.Inference;
+using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests.Commands;
 
@@ -31,15 +32,9 @@ public sealed class PacsCommandTests
     public void Prepare()
     {
         _dir = Directory.CreateTempSubdirectory("thighseg-cli-pacs-").FullName;
-        string cohort = Path.Combine(_dir, "cohort");
-        _model = Path.Combine(_dir, "model");
-        var s = Run("synth", "--out", cohort, "--subjects", "2", "--labeled", "1", "--test", "1", "--size", "48");
-        Assert.That(s.Code, Is.Zero, s.Err);
-        var f = Run("finetune", "--data", Path.Combine(cohort, "manifest.csv"), "--labeled", "1", "--init", "none", "--out", _model,
-            "--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--validation", "0", "--filters", "4", "--size", "32", "--spacing", "6",
-            "--norm", "instance", "--device", "cpu");
-        Assert.That(f.Code, Is.Zero, f.Err + f.Out);
-        string image = Directory.EnumerateFiles(Path.Combine(cohort, "images"), "*.nii.gz").Order(StringComparer.Ordinal).First();
+        var cohort = TinyCohort.Create(_dir, subjects: 2);
+        _model = cohort.Model;
+        string image = cohort.ImageFiles[0];
         _series = Path.Combine(_dir, "series");
         PhantomDicom.WriteSeries(VolumeFormats.Default.Read(image).Image, _series, SeriesUid, StudyUid);
         _orthanc = OrthancServer.Start();
@@ -54,14 +49,6 @@ public sealed class PacsCommandTests
         {
             Directory.Delete(_dir, recursive: true);
         }
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
     }
 
     private string[] Pacs(params string[] extra) =>

@@ -7,6 +7,7 @@ using ThighSeg.IO;
 using ThighSeg.IO.Cohort;
 using ThighSeg.IO.Dicom;
 using ThighSeg.IO.Tests.Dicom;
+using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests.Commands;
 
@@ -31,15 +32,9 @@ public sealed class PredictOutputsTests
     public void Prepare()
     {
         _dir = Directory.CreateTempSubdirectory("thighseg-cli-predict-out-").FullName;
-        string cohort = Path.Combine(_dir, "cohort");
-        _model = Path.Combine(_dir, "model");
-        var s = Run("synth", "--out", cohort, "--subjects", "2", "--labeled", "1", "--test", "1", "--size", "48");
-        Assert.That(s.Code, Is.Zero, s.Err);
-        var f = Run("finetune", "--data", Path.Combine(cohort, "manifest.csv"), "--labeled", "1", "--init", "none", "--out", _model,
-            "--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--validation", "0", "--filters", "4", "--size", "32", "--spacing", "6",
-            "--norm", "instance", "--device", "cpu");
-        Assert.That(f.Code, Is.Zero, f.Err + f.Out);
-        _nifti = Directory.EnumerateFiles(Path.Combine(cohort, "images"), "*.nii.gz").Order(StringComparer.Ordinal).First();
+        var cohort = TinyCohort.Create(_dir, subjects: 2);
+        _model = cohort.Model;
+        _nifti = cohort.ImageFiles[0];
         _series = Path.Combine(_dir, "inputs", "series");
         PhantomDicom.WriteSeries(VolumeFormats.Default.Read(_nifti).Image, _series, SeriesUid, StudyUid);
     }
@@ -51,14 +46,6 @@ public sealed class PredictOutputsTests
         {
             Directory.Delete(_dir, recursive: true);
         }
-    }
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
     }
 
     private string NewOut() => Path.Combine(_dir, "out-" + Guid.NewGuid().ToString("N"));
