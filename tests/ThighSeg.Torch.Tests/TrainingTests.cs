@@ -320,7 +320,8 @@ public class TrainingTests
         PStep();
         Assert.That(LiveTensors(), Is.EqualTo(before), "pretraining step");
 
-        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Performance = performance, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
+        // Trained with flips, so that the mirror-TTA prediction below runs the mirrored pass too.
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, ValidationFraction = 0, Performance = performance, Augmentation = new AugmentationOptions(flipProbability: 0.5), Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 1, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
         using var model = seg.FineTune([stack]).Model;
         Assert.That(((UNetSegmentationModel)model).Performance, Is.EqualTo(performance));
         model.Predict(stack);

@@ -236,7 +236,7 @@ internal static class PredictCommand
             }
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"predict: {cases.Count} case(s), shard {s.Shard} ({s.Shard.Select(cases).Count} case(s)), flip TTA {(s.Prediction.FlipTta ? "on" : "off")}, output {cohortOutput.Directory}"));
+            $"predict: {cases.Count} case(s), shard {s.Shard} ({s.Shard.Select(cases).Count} case(s)), flip TTA {(!s.Prediction.FlipTta ? "off" : segmenter.Model is Torch.Training.UNetSegmentationModel { TrainedWithFlips: false } ? "on, but the model was trained without flips, so it predicts without mirroring" : "on")}, output {cohortOutput.Directory}"));
         Func<Core.Volumes.Volume<int>, Core.Volumes.Volume<int>>? relabel = s.Outputs.Sides
             ? labels => SideLabels.Split(labels, segmenter.Model.Classes, s.Outputs.Scheme).Labels
             : null;

@@ -15,7 +15,9 @@ public interface ISegmentationModel : IDisposable
     /// <summary>Segments every slice of <paramref name="stack"/> (batched; optional left-right flip test-time augmentation).</summary>
     /// <param name="stack">Slices of the size the model was trained on.</param>
     /// <param name="withProbabilities">Also return per-class softmax probabilities.</param>
-    /// <param name="flipTta">Average the softmax of the slice and its left-right mirror.</param>
+    /// <param name="flipTta">Mirror test-time augmentation: average the softmax of the slice and its left-right mirror
+    /// when the model was trained with random flips; a model trained without flips predicts without mirroring (as
+    /// nnU-Net mirrors only along the axes its training mirrored).</param>
     /// <exception cref="ArgumentException">The slice size does not fit the network.</exception>
     StackPrediction Predict(SliceStack stack, bool withProbabilities = false, bool flipTta = false);
 

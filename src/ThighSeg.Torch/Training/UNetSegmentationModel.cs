@@ -32,8 +32,16 @@ public sealed class UNetSegmentationModel : ISegmentationModel
         Classes = classes;
         _provenance = provenance;
         Preprocessing = preprocessing;
+        TrainedWithFlips = FlipProbabilityOf(provenance) > 0;
         _net.eval();
     }
+
+    /// <summary>
+    /// True when the model was trained with random flips (<see cref="AugmentationOptions.FlipProbability"/> &gt; 0 in its
+    /// training options), so that mirror test-time augmentation shows it views it was trained on. Only then does
+    /// <see cref="Predict"/> mirror; a model whose options do not say (older artifacts) counts as trained without flips.
+    /// </summary>
+    public bool TrainedWithFlips { get; }
 
     /// <inheritdoc/>
     public LabelMap Classes { get; }
@@ -109,7 +117,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
             int n = Math.Min(BatchSize, stack.Depth - start);
             using var scope = NewDisposeScope();
             var slices = Enumerable.Range(start, n).Select(k => new PositionalSlice(stack, k)).ToArray();
-            Tensor p = Probabilities(TensorBridge.Images(slices, _device), flipTta);
+            Tensor p = Probabilities(TensorBridge.Images(slices, _device), flipTta && TrainedWithFlips);
             TensorBridge.CopyLabels(p.argmax(1), Classes, labels, start);
             if (probs is not null)
             {
@@ -129,6 +137,18 @@ public sealed class UNetSegmentationModel : ISegmentationModel
             p = p.Plus(nn.functional.softmax(flipped, 1).flip(3)).Times(0.5);
         }
         return p;
+    }
+
+    private static double FlipProbabilityOf(TrainingProvenance provenance)
+    {
+        try
+        {
+            return provenance.Options?["Augmentation"]?["FlipProbability"]?.GetValue<double>() ?? 0;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            return 0; // not a number: unknown, so no mirroring
+        }
     }
 
     /// <inheritdoc/>
