@@ -105,7 +105,7 @@ done < "$work/single.files"
 rate() { awk -v n="$volumes" -v s="$1" 'BEGIN { printf "%.1f", n * 60 / s }'; }
 wall_s=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 echo
-echo "volumes:            $volumes (160 px phantoms, demo-size U-Net at 64 px, flip TTA on)"
+echo "volumes:            $volumes (160 px phantoms, demo-size U-Net at 64 px, flip TTA on: no mirroring for this flip-free model)"
 echo "threads:            $threads ($(nproc) CPUs visible)"
 echo "prediction:         ${predict_s} s -> $(rate "$predict_s") volumes/min (model loaded once, read-ahead 2)"
 echo "whole command:      ${wall_s} s -> $(rate "$wall_s") volumes/min (process start and model load included)"
