@@ -71,19 +71,27 @@ internal sealed class DicomDataset
         {
             return null;
         }
+        return ParseNumbers(text) ?? throw Error(NotNumbers(name, text), tag, _elements.TryGetValue(tag, out var e) ? e.HeaderOffset : null);
+    }
+
+    /// <summary>The numbers of a DS/IS value (backslash-separated, padding trimmed), or null when one is not a finite number.</summary>
+    internal static double[]? ParseNumbers(string text)
+    {
         string[] parts = text.Split('\\');
         var values = new double[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            string p = parts[i].Trim(' ', '\0');
-            if (!double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
+            if (!double.TryParse(parts[i].Trim(' ', '\0'), NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
             {
-                _elements.TryGetValue(tag, out var e);
-                throw Error($"{name} value '{Printable(text)}' is not a list of finite numbers; {DicomFormatException.DamagedHint}", tag, e.HeaderOffset);
+                return null;
             }
         }
         return values;
     }
+
+    /// <summary>The message for a DS/IS value that is not a list of finite numbers.</summary>
+    internal static string NotNumbers(string name, string text) =>
+        $"{name} value '{Printable(text)}' is not a list of finite numbers; {DicomFormatException.DamagedHint}";
 
     /// <summary>A value shortened and with control characters replaced, safe to put in a message.</summary>
     public static string Printable(string text)

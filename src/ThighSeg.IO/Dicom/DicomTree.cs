@@ -105,20 +105,7 @@ internal sealed class DicomTree
     public double[]? GetNumbers(uint tag, string name)
     {
         string? text = GetString(tag);
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-        string[] parts = text.Split('\\');
-        var values = new double[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!double.TryParse(parts[i].Trim(' ', '\0'), NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
-            {
-                throw Error($"{name} value '{DicomDataset.Printable(text)}' is not a list of finite numbers; {DicomFormatException.DamagedHint}", tag);
-            }
-        }
-        return values;
+        return string.IsNullOrEmpty(text) ? null : DicomDataset.ParseNumbers(text) ?? throw Error(DicomDataset.NotNumbers(name, text), tag);
     }
 
     public ReadOnlySpan<byte> GetBytes(uint tag) =>
