@@ -139,11 +139,11 @@ public sealed class UNetSegmentationModel : ISegmentationModel
         return p;
     }
 
-    private static double FlipProbabilityOf(TrainingProvenance provenance)
+    private static double FlipProbabilityOf(TrainingProvenance? provenance)
     {
         try
         {
-            return provenance.Options?["Augmentation"]?["FlipProbability"]?.GetValue<double>() ?? 0;
+            return provenance?.Options?["Augmentation"]?["FlipProbability"]?.GetValue<double>() ?? 0;
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
