@@ -83,7 +83,7 @@ public sealed class VolumeSegmenter : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         options ??= VolumePredictionOptions.Default;
         var prepared = Prepare(image, subjectId);
-        var prediction = Model.PredictVolume(prepared, options.WithProbabilities, options.FlipTta);
+        var prediction = Model.RestoreVolume(prepared, PredictStacks(prepared, options), options.WithProbabilities);
         return prediction with { Labels = CleanUp(prediction.Labels, prepared, options) };
     }
 
@@ -106,9 +106,7 @@ public sealed class VolumeSegmenter : IDisposable
     /// <param name="options">Prediction options (<see cref="VolumePredictionOptions.FlipTta"/>).</param>
     public IReadOnlyList<StackPrediction> PredictStacks(PreparedSubject prepared, VolumePredictionOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(prepared);
-        options ??= VolumePredictionOptions.Default;
-        return prepared.Stacks.Select(s => Model.Predict(s, withProbabilities: true, options.FlipTta)).ToList();
+        return Model.PredictStacks(prepared, (options ?? VolumePredictionOptions.Default).FlipTta);
     }
 
     /// <summary>Stage 3: the labels in the image's geometry (thighs merged, mirroring undone, class probabilities
@@ -120,9 +118,7 @@ public sealed class VolumeSegmenter : IDisposable
     public Volume<int> Restore(PreparedSubject prepared, IReadOnlyList<StackPrediction> stacks, VolumePredictionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        ArgumentNullException.ThrowIfNull(stacks);
-        var labels = Preprocessor.RestoreFromProbabilities(prepared, [.. stacks.Select(p => p.Labels)], [.. stacks.Select(p => p.Probabilities!)], Model.Classes.Values);
-        return CleanUp(labels, prepared, options ?? VolumePredictionOptions.Default);
+        return CleanUp(Model.RestoreVolume(prepared, stacks).Labels, prepared, options ?? VolumePredictionOptions.Default);
     }
 
     private static Volume<int> CleanUp(Volume<int> labels, PreparedSubject prepared, VolumePredictionOptions options) =>
