@@ -52,6 +52,32 @@ public sealed class TrainingCommandsTests
     }
 
     [Test]
+    public void AFrameSmallerThanTheThigh_IsNeverCroppedSilently_InTrainingOrPrediction()
+    {
+        string cohort = Path.Combine(_dir, "cohort"), small = Path.Combine(_dir, "small"), large = Path.Combine(_dir, "large");
+        Assert.That(Run("synth", "--out", cohort, "--subjects", "2", "--labeled", "1", "--test", "1", "--size", "48").Code, Is.Zero);
+        string manifest = Path.Combine(cohort, "manifest.csv");
+        string[] Finetune(string outDir, string size, string spacing) => ["finetune", "--data", manifest, "--labeled", "1", "--init", "none",
+            "--out", outDir, "--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--validation", "0", "--filters", "4",
+            "--size", size, "--spacing", spacing, "--norm", "instance", "--device", "cpu"];
+        // 16 px at 3 mm = 48 mm: smaller than any phantom thigh; 64 px at 8 mm = 512 mm holds both.
+        var cropped = Run(Finetune(small, "16", "3"));
+        var fits = Run(Finetune(large, "64", "8"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(cropped.Code, Is.Zero, cropped.Err + cropped.Out);
+            Assert.That(cropped.Out, Does.Contain("warning: 1 subject(s) have a thigh larger than the network frame, whose edges are not trained on: sub-")
+                .And.Contain("48.0 mm network frame").And.Contain("--plan auto"));
+            Assert.That(fits.Code, Is.Zero, fits.Err + fits.Out);
+            Assert.That(fits.Out, Does.Not.Contain("network frame"));
+        });
+        var p = Run("predict", "--model", small, "--input", Path.Combine(cohort, "images"), "--out", Path.Combine(_dir, "pred"), "--device", "cpu");
+        Assert.That(p.Code, Is.Zero, p.Err + p.Out);
+        Assert.That(p.Out, Does.Contain("warning: 2 case(s) have a thigh larger than the network frame, whose edges are not segmented: sub-")
+            .And.Contain("The frame is the model's"));
+    }
+
+    [Test]
     public void Pretrain_WithoutUnlabelledSubjects_FailsWithMessage()
     {
         string cohort = Path.Combine(_dir, "cohort");

@@ -113,6 +113,11 @@ public sealed record PeerCase(
             new("finetune-f16-96-b16", "finetune", 16, 96, 16, "", 0, 1, 2, r + 1),
             new("infer-f16-128-b16", "infer", 16, 128, 16, "", 0, 1, 2, r + 1),
             new("infer-f32-256-b8", "infer", 32, 256, 8, "", 0, 1, 1, r + 1),
+            // The library's default network and batches (F = 8, 64 px; fine-tuning b10, pretraining 32 slices): the
+            // steps the demo and the issue-13 study run, on which the CPU defaults of PerformanceOptions are chosen.
+            new("finetune-f8-64-b10", "finetune", 8, 64, 10, "", 0, 2, 10, r + 1),
+            new("pretrain-f8-64-b32", "pretrain", 8, 64, 32, "pcl", 0, 2, 10, r + 1),
+            new("infer-f8-64-b16", "infer", 8, 64, 16, "", 0, 2, 10, r + 1),
         };
         foreach (int m in new[] { 256, 1024 })
         {

@@ -74,8 +74,8 @@ internal static class FinetuneCommand
                 : CaseSplits.Create(dataset.Manifest, validationCount, network.SeedValue(parse));
             var trainSubjects = splits.LabeledSubset(parse.GetValue(labeled));
             output.WriteLine($"finetune: {trainSubjects.Count} labelled subject(s) [{string.Join(", ", trainSubjects)}], {splits.Validation.Count} validation, init {(initDir is null ? "random" : "pretrained")}");
-            var train = TrainingData.Prepare(dataset, trainSubjects, prep, withLabels: true);
-            var val = splits.Validation.Count > 0 ? TrainingData.Prepare(dataset, splits.Validation, prep, withLabels: true) : null;
+            var train = TrainingData.Prepare(dataset, trainSubjects, prep, withLabels: true, output);
+            var val = splits.Validation.Count > 0 ? TrainingData.Prepare(dataset, splits.Validation, prep, withLabels: true, output) : null;
             var segmenter = new UNetSegmenter(options, network.DeviceValue(parse));
             var console = ConsoleProgress.Console(output);
             var result = TrainingData.WithProgress(console, $"finetune S={trainSubjects.Count}", p =>

@@ -240,8 +240,9 @@ internal static class PredictCommand
         Func<Core.Volumes.Volume<int>, Core.Volumes.Volume<int>>? relabel = s.Outputs.Sides
             ? labels => SideLabels.Split(labels, segmenter.Model.Classes, s.Outputs.Scheme).Labels
             : null;
-        var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases,
-            new StagedVolumeSegmenter(segmenter, s.Prediction, relabel), classes, report));
+        var staged = new StagedVolumeSegmenter(segmenter, s.Prediction, relabel);
+        var summary = CohortConsoleProgress.Run(output, s.Shard.Select(cases).Count, report => job.Run(cases, staged, classes, report));
+        FrameWarning.Write(output, staged.CropWarnings.Order(StringComparer.Ordinal).ToList(), "case(s)", "segmented", FrameWarning.PredictionRemedy);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {summary.Done}, skipped {summary.Skipped} (already done), failed {summary.Failed.Count} of {summary.Total} case(s) in {summary.Elapsed.TotalSeconds:F1} s"));
         foreach (var (caseId, error) in summary.Failed)

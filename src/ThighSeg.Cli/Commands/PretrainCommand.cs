@@ -49,7 +49,7 @@ internal static class PretrainCommand
                 throw new ThighSegException($"{parse.GetValue(data)} has no 'unlabeled' subjects; self-supervised pretraining needs unlabelled scans.");
             }
             output.WriteLine($"pretrain {m}: {subjects.Count} unlabelled subjects, preparing slices...");
-            var stacks = TrainingData.Prepare(dataset, subjects, prep, withLabels: false);
+            var stacks = TrainingData.Prepare(dataset, subjects, prep, withLabels: false, output);
             var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = TrainingData.PreprocessingJson(prep, plan) };
             var console = ConsoleProgress.Console(output);
             var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, modelDir, p));

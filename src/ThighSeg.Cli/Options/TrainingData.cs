@@ -25,10 +25,15 @@ internal static class TrainingData
         return Dataset.Open(manifest, new VolumeFormatsSource());
     }
 
-    public static List<SliceStack> Prepare(Dataset dataset, IEnumerable<string> subjects, PreprocessingOptions options, bool withLabels)
+    /// <summary>
+    /// Prepares <paramref name="subjects"/> for training and writes one warning to <paramref name="output"/> when a thigh
+    /// is larger than the network frame (its edges would be cropped from training without a word).
+    /// </summary>
+    public static List<SliceStack> Prepare(Dataset dataset, IEnumerable<string> subjects, PreprocessingOptions options, bool withLabels, TextWriter output)
     {
         var prep = new Preprocessor(options);
         var stacks = new List<SliceStack>();
+        var cropped = new List<string>();
         foreach (string s in subjects)
         {
             var loaded = dataset.Load(s);
@@ -36,10 +41,17 @@ internal static class TrainingData
             {
                 throw new ThighSegException($"Subject '{s}' has no label file; fine-tuning needs labelled subjects.");
             }
-            stacks.AddRange(prep.Prepare(loaded.Image, withLabels ? loaded.Labels : null, s).Stacks);
+            var prepared = prep.Prepare(loaded.Image, withLabels ? loaded.Labels : null, s);
+            if (prepared.CropWarning is string w)
+            {
+                cropped.Add(w);
+            }
+            stacks.AddRange(prepared.Stacks);
         }
+        FrameWarning.Write(output, cropped, "subject(s)", "trained on", FrameWarning.TrainingRemedy);
         return stacks;
     }
+
 
     /// <summary>The preprocessing description stored in model manifests (one format, owned by <see cref="VolumeSegmenter"/>),
     /// with the plan that chose it under <c>plan</c> when there is one (readers ignore it; old manifests have none).</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Volumes;
 
@@ -50,4 +51,25 @@ public sealed class PreparedSubject
 
     /// <summary>The intensity normalisation applied.</summary>
     public IntensityNormalization Normalization { get; }
+
+    /// <summary>
+    /// What is lost when a part's body is larger than the network frame (<see cref="StackGeometry.IsCropped"/>): one
+    /// sentence naming the subject, each cropped part with its extent, and the frame, such as
+    /// <c>sub-003: right 254.7 mm, left 249.1 mm are larger than the 192.0 mm network frame: their edges are cropped</c>;
+    /// null when every part fits.
+    /// </summary>
+    public string? CropWarning
+    {
+        get
+        {
+            var cropped = Geometry.Where(g => g.IsCropped).ToList();
+            if (cropped.Count == 0)
+            {
+                return null;
+            }
+            string parts = string.Join(", ", cropped.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Part} {g.BodyExtentMm:0.0} mm")));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{SubjectId}: {parts} {(cropped.Count == 1 ? "is" : "are")} larger than the {cropped[0].FrameMm:0.0} mm network frame: {(cropped.Count == 1 ? "its" : "their")} edges are cropped");
+        }
+    }
 }

@@ -59,14 +59,14 @@ public sealed class Preprocessor
         if (split is null)
         {
             var (x0, x1, y0, y1) = BoundingBox(body, s, null, true);
-            geometry.Add(Place(Whole, x0, x1, y0, y1, +1, stepX, stepY, n));
+            geometry.Add(Place(Whole, x0, x1, y0, y1, +1, stepX, stepY, n, spx, spy));
         }
         else
         {
             var (rx0, rx1, ry0, ry1) = BoundingBox(body, s, split, true);
             var (lx0, lx1, ly0, ly1) = BoundingBox(body, s, split, false);
-            geometry.Add(Place(Right, rx0, rx1, ry0, ry1, +1, stepX, stepY, n));
-            geometry.Add(Place(Left, lx0, lx1, ly0, ly1, -1, stepX, stepY, n));
+            geometry.Add(Place(Right, rx0, rx1, ry0, ry1, +1, stepX, stepY, n, spx, spy));
+            geometry.Add(Place(Left, lx0, lx1, ly0, ly1, -1, stepX, stepY, n, spx, spy));
         }
 
         float bg = norm.Background;
@@ -313,13 +313,16 @@ public sealed class Preprocessor
         return (float)acc;
     }
 
-    /// <summary>Places a stack so the side's body bounding box is centred, on whole canonical voxels.</summary>
-    private static StackGeometry Place(string part, int bx0, int bx1, int by0, int by1, int dir, double stepX, double stepY, int n)
+    /// <summary>Places a stack so the side's body bounding box is centred, on whole canonical voxels, and records how
+    /// large that box is against the frame (<see cref="StackGeometry.IsCropped"/>).</summary>
+    private static StackGeometry Place(string part, int bx0, int bx1, int by0, int by1, int dir, double stepX, double stepY, int n, double spx, double spy)
     {
         double cx = (bx0 + bx1) / 2.0, cy = (by0 + by1) / 2.0;
         double x0 = Math.Round(cx - (dir * (n - 1) / 2.0 * stepX));
         double y0 = Math.Round(cy - ((n - 1) / 2.0 * stepY));
-        return new StackGeometry(part, x0, y0, dir, stepX, stepY);
+        double extentMm = Math.Max((bx1 - bx0 + 1) * spx, (by1 - by0 + 1) * spy);
+        double frameMm = Math.Min(n * stepX * spx, n * stepY * spy);
+        return new StackGeometry(part, x0, y0, dir, stepX, stepY, extentMm, frameMm);
     }
 
     private IntensityNormalization Normalization(float[] data)

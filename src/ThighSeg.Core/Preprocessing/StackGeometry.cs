@@ -8,4 +8,11 @@ namespace ThighSeg.Core.Preprocessing;
 /// <param name="DirX">+1, or -1 for a mirrored stack.</param>
 /// <param name="StepX">Canonical voxels per network pixel along x.</param>
 /// <param name="StepY">Canonical voxels per network pixel along y.</param>
-public sealed record StackGeometry(string Part, double X0, double Y0, int DirX, double StepX, double StepY);
+/// <param name="BodyExtentMm">The larger side, in mm, of this part's body bounding box over all slices.</param>
+/// <param name="FrameMm">The side of the network frame in mm (target size x target spacing).</param>
+public sealed record StackGeometry(string Part, double X0, double Y0, int DirX, double StepX, double StepY, double BodyExtentMm, double FrameMm)
+{
+    /// <summary>Whether the part's body is larger than the frame, so that its edges fall outside the network slices
+    /// (they are never segmented, and their labels do not train).</summary>
+    public bool IsCropped => BodyExtentMm > FrameMm + 1e-6;
+}

@@ -198,6 +198,28 @@ public class PreprocessorTests
     }
 
     [Test]
+    public void CropWarning_NamesEachThighLargerThanTheFrame_AndIsNullWhenBothFit()
+    {
+        var s = PhantomFixtures.NoisySubjects[0];
+        var measured = new Preprocessor().Measure(s.Image, s.SubjectId);
+        double sp = s.Image.Spacing.X;
+        // A frame that holds both thighs at native spacing, and one 16 px smaller than the wider half-thigh.
+        int fits = ((int)Math.Ceiling(measured.ExtentMm / sp / 16) + 1) * 16;
+        int small = ((int)Math.Floor(measured.ExtentMm / sp / 16) - 1) * 16;
+        var ok = new Preprocessor(new PreprocessingOptions { TargetSpacingMm = sp, TargetSize = fits }).Prepare(s.Image, s.Labels, s.SubjectId);
+        var cropped = new Preprocessor(new PreprocessingOptions { TargetSpacingMm = sp, TargetSize = small }).Prepare(s.Image, s.Labels, s.SubjectId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(ok.Geometry.Any(g => g.IsCropped), Is.False);
+            Assert.That(ok.CropWarning, Is.Null);
+            Assert.That(ok.Geometry.Max(g => g.BodyExtentMm), Is.EqualTo(measured.ExtentMm).Within(1e-9), "the same box as Measure, which the planner uses");
+            Assert.That(cropped.Geometry.First(g => g.BodyExtentMm == measured.ExtentMm).IsCropped, Is.True);
+            Assert.That(cropped.Geometry[0].FrameMm, Is.EqualTo(small * sp).Within(1e-9));
+            Assert.That(cropped.CropWarning, Does.StartWith($"{s.SubjectId}: ").And.Contain((small * sp).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " mm network frame").And.Contain("cropped"));
+        });
+    }
+
+    [Test]
     public void Prepare_RejectsLabelsWithOtherGeometry()
     {
         var s = PhantomFixtures.NoisySubjects[0];
