@@ -9,6 +9,7 @@ using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
 using ThighSeg.ML.Internal;
 using ThighSeg.Torch;
+using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.ML;
@@ -187,26 +188,25 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
 
     /// <summary>
     /// The encoder to start from: <see cref="Options.PretrainedEncoderDirectory"/>, or the encoder carried by
-    /// <paramref name="input"/> when it is the output of a <see cref="PretrainedEncoderTransformer"/> (an estimator chain
-    /// <c>PretrainEncoder(...).Append(Segmentation(...))</c>), checked against the fine-tuning network.
+    /// <paramref name="input"/> when it comes from a <see cref="PretrainedEncoderTransformer"/> (an estimator chain
+    /// <c>PretrainEncoder(...).Append(Segmentation(...))</c>, also with other transforms appended between the two:
+    /// the encoder is named by an annotation of the image column), checked against the fine-tuning network.
     /// </summary>
     /// <exception cref="ThighSegException">The carried encoder's network differs from <see cref="FineTuneOptions.Network"/>,
     /// or the options name another encoder folder.</exception>
     internal static string? EncoderDirectory(IDataView input, Options o)
     {
-        if (input is not EncoderCarryingDataView carried)
+        if (CarriedEncoder(input, o.ImageColumnName) is not var (carriedDirectory, network))
         {
             return o.PretrainedEncoderDirectory;
         }
-        var encoder = carried.Encoder;
-        string carriedDirectory = encoder.ModelDirectory;
         if (o.PretrainedEncoderDirectory is string own && Path.GetFullPath(own) != Path.GetFullPath(carriedDirectory))
         {
             throw new ThighSegException(
                 $"This segmentation estimator follows a pretrained encoder (an estimator chain PretrainEncoder(...).Append(Segmentation(...))) " +
                 $"but its options name another encoder, PretrainedEncoderDirectory = '{own}'. Leave PretrainedEncoderDirectory null to fine-tune from the chain's encoder, or fit the segmentation estimator on its own.");
         }
-        var a = encoder.Network;
+        var a = network;
         var b = o.FineTune.Network;
         if (a != b)
         {
@@ -215,6 +215,36 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
                 $"but FineTune.Network is F={b.BaseFilters}, depth {b.Depth}, {b.Norm} norm, {b.InChannels} channel(s). Give both estimators the same network options."));
         }
         return carriedDirectory;
+    }
+
+    /// <summary>
+    /// The encoder (folder and network) that <paramref name="input"/> carries: the view a
+    /// <see cref="PretrainedEncoderTransformer"/> returned, or any view whose image column still has the
+    /// <see cref="EncoderCarryingDataView.AnnotationName"/> annotation on a column (the image column first); null when there is none.
+    /// </summary>
+    private static (string Directory, UNetOptions Network)? CarriedEncoder(IDataView input, string imageColumnName)
+    {
+        if (input is EncoderCarryingDataView carried)
+        {
+            return (carried.Encoder.ModelDirectory, carried.Encoder.Network);
+        }
+        // The segmentation's image column first; then any column (the encoder may have read another image column).
+        foreach (var column in input.Schema.Where(c => !c.IsHidden).OrderBy(c => c.Name == imageColumnName ? 0 : 1))
+        {
+            if (column.Annotations.Schema.GetColumnOrNull(EncoderCarryingDataView.AnnotationName) is not DataViewSchema.Column annotation)
+            {
+                continue;
+            }
+            ReadOnlyMemory<char> value = default;
+            column.Annotations.GetValue(annotation.Name, ref value);
+            string directory = value.ToString();
+            if (!File.Exists(Path.Combine(directory, ModelArtifact.ManifestFile)))
+            {
+                throw new ThighSegException($"This segmentation estimator follows a pretrained encoder whose folder '{directory}' no longer exists (was the encoder transformer disposed before the chain was fitted?).");
+            }
+            return (directory, ModelArtifact.ReadManifest(directory).Network);
+        }
+        return null;
     }
 
     internal static FineTuneOptions WithSeed(FineTuneOptions f, int seed) => f with { Schedule = f.Schedule with { Seed = seed } };

@@ -47,6 +47,7 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
     private readonly ScratchDirectory _scratch;
     private readonly IHost _host;
     private readonly object _gate = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _maskSources = new(StringComparer.Ordinal);
     private VolumeSegmenter? _segmenter;
     private bool _disposed;
 
@@ -157,10 +158,18 @@ public sealed class SegmentationTransformer : ITransformer, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(imagePath);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var image = VolumeFormats.Default.Read(imagePath).Image;
-        string maskPath = Path.Combine(OutputDirectory, SubjectIds.FromPath(imagePath) + ".nii.gz");
-        if (string.Equals(Path.GetFullPath(imagePath), maskPath, StringComparison.Ordinal))
+        string maskPath = Path.GetFullPath(Path.Combine(OutputDirectory, SubjectIds.FromPath(imagePath) + ".nii.gz"));
+        string source = Path.GetFullPath(imagePath);
+        if (string.Equals(source, maskPath, StringComparison.Ordinal))
         {
             throw new ThighSegException($"The prediction for '{imagePath}' would overwrite the image itself; choose another output folder.");
+        }
+        // Two inputs with the same name in different folders would write one label map over the other, and both rows
+        // would point at the survivor: refuse the second instead.
+        string owner = _maskSources.GetOrAdd(maskPath, source);
+        if (!string.Equals(owner, source, StringComparison.Ordinal))
+        {
+            throw new ThighSegException($"'{imagePath}' and '{owner}' have the same name, so both predictions would be written to '{maskPath}'; rename one of them, or segment them with transformers of different output folders.");
         }
         Core.Volumes.Volume<int> labels;
         lock (_gate)

@@ -59,6 +59,21 @@ public sealed class PretrainingTests
     }
 
     [Test]
+    public void PretrainEncoder_ThenOtherTransforms_ThenSegmentation_StillFindsTheEncoder()
+    {
+        // A transform appended between the two estimators wraps the encoder's output view; the encoder must still be
+        // found (here: refused for its different network, which proves it was found, without a fine-tuning).
+        var ml = new MLContext(seed: 3);
+        var chain = ml.ThighSeg().PretrainEncoder(TinyPretraining(new UNetOptions(baseFilters: 2, depth: 3)))
+            .Append(ml.Transforms.CopyColumns("ImageCopy", DefaultColumnNames.ImagePath))
+            .Append(ml.Transforms.CopyColumns("ImageCopy2", "ImageCopy"))
+            .Append(ml.ThighSeg().Segmentation(TinyCohort.SegmentationOptions(TinyCohort.NewFolder("chain-between"))));
+
+        var ex = Assert.Throws<ThighSegException>(() => chain.Fit(TinyCohort.Data(ml)));
+        Assert.That(ex!.Message, Does.Contain("F=2").And.Contain("F=4").And.Contain("same network options"));
+    }
+
+    [Test]
     [Category("Slow")] // trains: 10-35 s on a loaded 2-core machine
     public void PretrainedEncoder_InitialisesFineTuning_AndSurvivesAnMLNetRoundTrip()
     {

@@ -185,6 +185,18 @@ public sealed class SegmentationEstimatorTests
         Assert.That(() => sameFolder.Segment(image), Throws.TypeOf<ThighSeg.Core.ThighSegException>().With.Message.Contains("overwrite"));
         Assert.That(File.ReadAllBytes(image), Is.EqualTo(original));
 
+        // Two inputs with the same file name in different folders would share one output file: the second is refused
+        // and the first one's label map stays as it was.
+        string twinDir = TinyCohort.NewFolder("twin");
+        string twin = Path.Combine(twinDir, Path.GetFileName(TinyCohort.Rows[1].ImagePath));
+        File.Copy(TinyCohort.Rows[1].ImagePath, twin);
+        var first = wrapped.Segment(TinyCohort.Rows[1].ImagePath);
+        byte[] firstMask = File.ReadAllBytes(first.MaskPath);
+        Assert.That(() => wrapped.Segment(twin), Throws.TypeOf<ThighSeg.Core.ThighSegException>()
+            .With.Message.Contains("have the same name").And.Message.Contains(TinyCohort.Rows[1].ImagePath));
+        Assert.That(File.ReadAllBytes(first.MaskPath), Is.EqualTo(firstMask));
+        Assert.That(wrapped.Segment(TinyCohort.Rows[1].ImagePath).MaskPath, Is.EqualTo(first.MaskPath), "the same input again is fine");
+
         // A model folder without a preprocessing description cannot map volumes to its input space: refused, clearly.
         string bare = TinyCohort.NewFolder("bare");
         foreach (string f in Directory.GetFiles(fitted.ModelDirectory))
