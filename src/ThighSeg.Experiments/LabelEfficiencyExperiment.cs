@@ -353,6 +353,7 @@ public sealed class LabelEfficiencyExperiment
                 ["collapse_loss"] = Finite(pretrained.CollapseLoss),
                 ["collapse_restarts"] = pretrained.Restarts,
                 ["seconds"] = watch.Elapsed.TotalSeconds,
+                ["cropped"] = study.CropWarnings(study.Unlabeled),
             });
             return true;
         }
@@ -401,7 +402,11 @@ public sealed class LabelEfficiencyExperiment
             }
         }
         var result = new RunResult(key, trainSubjects, valSubjects, fit.BestEpoch, rows, watch.Elapsed.TotalSeconds, modelDir, Reused: false);
-        MarkDone(study, run, new JsonObject { ["run"] = JsonSerializer.SerializeToNode(result, JsonOptions) });
+        MarkDone(study, run, new JsonObject
+        {
+            ["run"] = JsonSerializer.SerializeToNode(result, JsonOptions),
+            ["cropped"] = study.CropWarnings(trainSubjects.Concat(valSubjects)),
+        });
         progress?.Report(new ExperimentProgress($"done {key}", completed + 1, total));
         return true;
     }
@@ -433,6 +438,7 @@ public sealed class LabelEfficiencyExperiment
         var missing = new List<StudyRun>();
         var timings = new JsonObject();
         var warnings = new List<string>();
+        var cropped = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var run in study.Plan)
         {
             var record = IsDone(study, run) ? ReadDone(study, run) : null;
@@ -440,6 +446,13 @@ public sealed class LabelEfficiencyExperiment
             {
                 missing.Add(run);
                 continue;
+            }
+            foreach (var w in record["cropped"] as JsonArray ?? [])
+            {
+                if (w?.GetValueKind() == JsonValueKind.String)
+                {
+                    cropped.Add(w.GetValue<string>());
+                }
             }
             if (run.Kind == StudyRunKind.Pretrain)
             {
@@ -468,6 +481,12 @@ public sealed class LabelEfficiencyExperiment
                 continue;
             }
             runs.Add(result with { Reused = !fresh.Contains(run.Index) });
+        }
+        if (cropped.Count > 0)
+        {
+            string shown = string.Join("; ", cropped.Take(3)) + (cropped.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $"; and {cropped.Count - 3} more") : "");
+            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{cropped.Count} training subject(s) have a thigh larger than the network frame, whose edges were not trained on: {shown}. ") +
+                "Give the network a larger frame (PreprocessingOptions.TargetSize or TargetSpacingMm), or plan it from the data (PreprocessingPlanner).");
         }
 
         string output = study.Output;
@@ -717,6 +736,10 @@ public sealed class LabelEfficiencyExperiment
         public IReadOnlyList<StudyRun> Plan { get; } = plan;
 
         public Dictionary<int, string> Fingerprints { get; } = [];
+
+        /// <summary>The <see cref="PreparedSubject.CropWarning"/>s of those of <paramref name="subjects"/> prepared so far, as a JSON array.</summary>
+        public JsonArray CropWarnings(IEnumerable<string> subjects) =>
+            new([.. subjects.Select(s => _prepared.TryGetValue(s, out var p) ? p.CropWarning : null).OfType<string>().Select(w => (JsonNode)w)]);
 
         public PreparedSubject Prepare(string subject, PreprocessingOptions options)
         {

@@ -110,6 +110,16 @@ public sealed class FakeSeamStudyTests
     }
 
     [Test]
+    public void Study_WarnsOfThighsLargerThanTheFrame()
+    {
+        // 16 px at 2 mm = 32 mm: every phantom thigh is larger; the warning names subjects and what to change.
+        var options = Options(1) with { Methods = [InitMethod.Rnd], Preprocessing = new PreprocessingOptions { TargetSize = 16, TargetSpacingMm = 2 } };
+        var result = new LabelEfficiencyExperiment(options, _ => new FakePretrainer(), _ => new FakeSegmenter()).Run(_dataset, Path.Combine(_root, "cropped"));
+        Assert.That(result.Warnings, Has.One.Contains("1 training subject(s) have a thigh larger than the network frame").And.Contains("32.0 mm network frame")
+            .And.Contains("PreprocessingOptions.TargetSize"));
+    }
+
+    [Test]
     public void Options_AreValidatedPerValue_NamingTheProperty()
     {
         var sizes = Assert.Throws<ArgumentException>(() => _ = Options(1) with { Sizes = [2, 2] });
