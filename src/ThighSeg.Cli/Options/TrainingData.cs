@@ -52,7 +52,6 @@ internal static class TrainingData
         return stacks;
     }
 
-
     /// <summary>The preprocessing description stored in model manifests (one format, owned by <see cref="VolumeSegmenter"/>),
     /// with the plan that chose it under <c>plan</c> when there is one (readers ignore it; old manifests have none).</summary>
     public static JsonObject PreprocessingJson(PreprocessingOptions p, PreprocessingPlan? plan = null)
