@@ -38,6 +38,13 @@ public sealed class LabelEfficiencyExperiment
     /// <summary>The completion record every finished run writes into its folder.</summary>
     public const string DoneFile = "done.json";
 
+    /// <summary>
+    /// The last sentence of the report warning about training subjects whose thigh is larger than the network frame
+    /// (in <see cref="ExperimentResult.Warnings"/>): what to change, in the library's terms; a front end may replace
+    /// it with its own (the CLI names its flags).
+    /// </summary>
+    public const string FrameRemedy = "Give the network a larger frame (PreprocessingOptions.TargetSize or TargetSpacingMm), or plan it from the data (PreprocessingPlanner).";
+
     private readonly Func<PretrainOptions, IEncoderPretrainer> _pretrainers;
     private readonly Func<FineTuneOptions, ISegmenter> _segmenters;
     private readonly bool _torchTraining; // a default factory is in use: provenance describes the TorchSharp backend

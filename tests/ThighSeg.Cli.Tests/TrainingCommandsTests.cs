@@ -209,6 +209,15 @@ public sealed class TrainingCommandsTests
             Assert.That(performance["Precision"]!.GetValue<string>(), Is.EqualTo("Bf16"), dir);
             Assert.That(performance["ChannelsLast"]!.GetValue<bool>(), Is.True, dir);
         }
+        // Channels-last is the default; "--channels-last false" keeps NCHW and is recorded as such.
+        string nchw = Path.Combine(_dir, "nchw"), plain = Path.Combine(_dir, "plain");
+        string[] tiny = ["finetune", "-i", manifest, "--labeled", "1", "--init", "none", "--validation", "0", "--epochs", "1", "--steps-per-epoch", "1",
+            "--batch", "2", "--filters", "2", "--size", "32", "--spacing", "6", "--device", "cpu"];
+        Assert.That(Run([.. tiny, "-o", nchw, "--channels-last", "false"]).Code, Is.Zero);
+        Assert.That(Run([.. tiny, "-o", plain]).Code, Is.Zero);
+        Assert.That(ModelArtifact.ReadManifest(nchw).Training.Options!["Performance"]!["ChannelsLast"]!.GetValue<bool>(), Is.False);
+        Assert.That(ModelArtifact.ReadManifest(plain).Training.Options!["Performance"]!["ChannelsLast"]!.GetValue<bool>(), Is.True);
+
         string image = Directory.EnumerateFiles(Path.GetDirectoryName(manifest)!, "*.nii.gz", SearchOption.AllDirectories).First(n => !n.Contains("label", StringComparison.OrdinalIgnoreCase));
         var r = Run("predict", "--model", seg, "--input", image, "--out", pred, "--device", "cpu", "--precision", "bf16", "--channels-last");
         Assert.That(r.Code, Is.Zero, r.Err + r.Out);

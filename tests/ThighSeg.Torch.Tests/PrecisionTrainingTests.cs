@@ -13,7 +13,9 @@ namespace ThighSeg.Torch.Tests;
 [TestFixture]
 public sealed class PrecisionTrainingTests
 {
-    private static readonly PerformanceOptions Bf16 = new() { Precision = Precision.Bf16 };
+    // The baselines are NCHW, so that the layout is a variable of its own (the library's default is channels-last).
+    private static readonly PerformanceOptions Fp32Nchw = new() { ChannelsLast = false };
+    private static readonly PerformanceOptions Bf16 = new() { Precision = Precision.Bf16, ChannelsLast = false };
 
     private static FineTuneOptions Options(PerformanceOptions performance, int epochs = 60, int seed = 1) => new()
     {
@@ -38,7 +40,7 @@ public sealed class PrecisionTrainingTests
             using var model = result.Model;
             return MeanDice(test, model.Predict(test).Labels);
         }
-        double fp32 = Run(PerformanceOptions.Default);
+        double fp32 = Run(Fp32Nchw);
         double bf16 = Run(Bf16);
         double bf16Nhwc = Run(Bf16 with { ChannelsLast = true });
         TestContext.Out.WriteLine($"held-out Dice: fp32 {fp32:F4}, bf16 {bf16:F4}, bf16 + channels-last {bf16Nhwc:F4}");
@@ -63,7 +65,7 @@ public sealed class PrecisionTrainingTests
         Tensor Loss(PerformanceOptions p) => new SegmentationObjective(net, adam, augmenter, lookup, 1.0, p, CPU).Loss(batch, new Random(1));
 
         Tensor bf16 = Loss(Bf16);
-        Tensor fp32 = Loss(PerformanceOptions.Default);
+        Tensor fp32 = Loss(Fp32Nchw);
         // The same step by hand: only the forward pass under autocast, where the convolutions give bf16.
         Tensor images = TensorBridge.Images(batch, CPU), labels = TensorBridge.Labels(batch, lookup, CPU);
         Tensor logits;
@@ -143,7 +145,7 @@ public sealed class PrecisionTrainingTests
         Assert.That(AutocastScope.IsEnabled(CPU), Is.False, "autocast off after an exception");
         Assert.That(TorchPerformance.CudnnBenchmarkEnabled, Is.False, "cuDNN autotuning restored after an exception");
 
-        var fp32 = new ProbeObjective(net, adam, PerformanceOptions.Default, failAtStep: -1);
+        var fp32 = new ProbeObjective(net, adam, Fp32Nchw, failAtStep: -1);
         new TrainingLoop(schedule, "test", CPU).Run(fp32, sampler, null, [], null, CancellationToken.None);
         Assert.That(fp32.Seen, Has.All.EqualTo((ScalarType.Float32, false)), "fp32 by default");
     }
@@ -175,7 +177,7 @@ public sealed class PrecisionTrainingTests
         var train = Synthetic.Cohort(2, size: 32, depth: 8, seed: 6);
         var test = Synthetic.Stack("held-out", size: 32, depth: 8, seed: 78);
         string dir = TestSetup.TempDir();
-        var result = new UNetSegmenter(Options(PerformanceOptions.Default, epochs: 12), ComputeDevice.Cpu).FineTune(train);
+        var result = new UNetSegmenter(Options(Fp32Nchw, epochs: 12), ComputeDevice.Cpu).FineTune(train);
         using (result.Model)
         {
             result.Model.Save(dir);
@@ -187,7 +189,7 @@ public sealed class PrecisionTrainingTests
             Assert.That(model.Net.parameters().Where(w => w.dim() == 4).All(TorchPerformance.IsChannelsLast), Is.EqualTo(p.ChannelsLast), "weights follow the layout");
             return model.Predict(test, flipTta: true).Labels;
         }
-        int[] fp32 = Predict(PerformanceOptions.Default);
+        int[] fp32 = Predict(Fp32Nchw);
         int[] bf16 = Predict(Bf16);
         int[] bf16Nhwc = Predict(Bf16 with { ChannelsLast = true });
         int[] fp32Nhwc = Predict(new PerformanceOptions { ChannelsLast = true });

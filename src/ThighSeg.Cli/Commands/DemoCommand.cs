@@ -142,7 +142,7 @@ internal static class DemoCommand
         {
             console.WriteLine($"{name + ":",-12}{path}");
         }
-        ExperimentCommand.WriteWarnings(console, result);
+        ExperimentCommand.WriteWarnings(console, result, "The demo keeps its small 192 mm frame to finish in minutes; demo --plan auto plans a frame that holds every thigh (slower).");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"demo finished in {clock.Elapsed:mm\\:ss}"));
         return CliApp.ExitOk;
     }

@@ -168,11 +168,13 @@ internal static class ExperimentCommand
     }
 
     /// <summary>Prints the experiment's warnings (for example a collapsed pretraining).</summary>
-    internal static void WriteWarnings(IAnsiConsole console, ExperimentResult result)
+    internal static void WriteWarnings(IAnsiConsole console, ExperimentResult result, string frameRemedy = FrameWarning.TrainingRemedy)
     {
         foreach (string w in result.Warnings)
         {
-            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+            // The library's remedy names its settings; the CLI names the flags that set them.
+            string text = w.Replace(LabelEfficiencyExperiment.FrameRemedy, frameRemedy, StringComparison.Ordinal);
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(text)}");
         }
     }
 

@@ -91,7 +91,7 @@ internal static class PredictCommand
     internal sealed record PredictSettings(string Model, string Input, string Out, VolumePredictionOptions Prediction, ShardSpec Shard,
         bool Overwrite, int? Threads, int ReadAhead, VolumeReadOptions ReadOptions)
     {
-        /// <summary>Precision, layout and cuDNN autotuning of the network (default fp32, NCHW).</summary>
+        /// <summary>Precision, layout and cuDNN autotuning of the network (default fp32, channels-last).</summary>
         public PerformanceOptions Performance { get; init; } = PerformanceOptions.Default;
         /// <summary>Output type, statistics, sides and preview (default: NIfTI label maps and volumes only).</summary>
         public PredictOutputs Outputs { get; init; } = PredictOutputs.Default;

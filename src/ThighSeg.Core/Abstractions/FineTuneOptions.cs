@@ -69,7 +69,7 @@ public sealed record FineTuneOptions
     /// </summary>
     public double ClassAwareSampling { get; init { Check.InRange(value, 0, 1, nameof(ClassAwareSampling)); field = value; } }
 
-    /// <summary>Precision, memory layout and cuDNN autotuning of the training steps (default fp32, NCHW, none).</summary>
+    /// <summary>Precision, memory layout and cuDNN autotuning of the training steps (default fp32, channels-last, no autotuning).</summary>
     public PerformanceOptions Performance { get; init => field = value ?? throw new ArgumentNullException(nameof(Performance)); } = PerformanceOptions.Default;
 
     /// <summary>Checks relations between values (the schedule's learning rates).</summary>

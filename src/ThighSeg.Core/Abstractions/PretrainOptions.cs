@@ -82,7 +82,7 @@ public sealed record PretrainOptions
     /// <summary>View augmentation.</summary>
     public AugmentationOptions Augmentation { get; init => field = value ?? throw new ArgumentNullException(nameof(Augmentation)); } = new();
 
-    /// <summary>Precision, memory layout and cuDNN autotuning of the training steps (default fp32, NCHW, none).</summary>
+    /// <summary>Precision, memory layout and cuDNN autotuning of the training steps (default fp32, channels-last, no autotuning).</summary>
     public PerformanceOptions Performance { get; init => field = value ?? throw new ArgumentNullException(nameof(Performance)); } = PerformanceOptions.Default;
 
     /// <summary>Checks relations between values (the schedule's learning rates; at least 2 slices per batch).</summary>

@@ -79,7 +79,7 @@ internal static class StudyReports
         {
             string shown = string.Join("; ", cropped.Take(3)) + (cropped.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $"; and {cropped.Count - 3} more") : "");
             warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{cropped.Count} training subject(s) have a thigh larger than the network frame, whose edges were not trained on: {shown}. ") +
-                "Give the network a larger frame (PreprocessingOptions.TargetSize or TargetSpacingMm), or plan it from the data (PreprocessingPlanner).");
+                LabelEfficiencyExperiment.FrameRemedy);
         }
 
         string output = study.Output;

@@ -39,7 +39,7 @@ public sealed class VolumeSegmenter : IDisposable
     /// <summary>Loads a model folder written by fine-tuning; everything needed is rebuilt from its manifest.json.</summary>
     /// <param name="modelDirectory">The model folder.</param>
     /// <param name="device">Where to predict.</param>
-    /// <param name="performance">Precision, layout and cuDNN autotuning of predictions (default fp32, NCHW); bf16
+    /// <param name="performance">Precision, layout and cuDNN autotuning of predictions (default fp32, channels-last); bf16
     /// labels can differ from fp32 ones in a few boundary voxels (docs/training.md).</param>
     /// <exception cref="ModelFormatException">The folder is missing, corrupt, incompatible, or has no preprocessing description.</exception>
     public static VolumeSegmenter Load(string modelDirectory, ComputeDevice device = ComputeDevice.Auto, PerformanceOptions? performance = null)

@@ -56,7 +56,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
     public JsonObject? Preprocessing { get; }
 
     /// <summary>
-    /// Precision, memory layout and cuDNN autotuning of predictions (default fp32, NCHW). Fine-tuning hands its own
+    /// Precision, memory layout and cuDNN autotuning of predictions (default fp32, channels-last). Fine-tuning hands its own
     /// settings to the model it returns; <see cref="Load"/> takes them as an argument. Setting
     /// <see cref="PerformanceOptions.ChannelsLast"/> here only changes the input layout; <see cref="Load"/> also moves the
     /// weights.
@@ -71,7 +71,7 @@ public sealed class UNetSegmentationModel : ISegmentationModel
     /// <summary>Loads the segmentation model in <paramref name="directory"/> onto <paramref name="device"/>.</summary>
     /// <param name="directory">The model folder (manifest.json + weights).</param>
     /// <param name="device">Where to predict.</param>
-    /// <param name="performance">Precision, layout and cuDNN autotuning of predictions (default fp32, NCHW); with
+    /// <param name="performance">Precision, layout and cuDNN autotuning of predictions (default fp32, channels-last); with
     /// channels-last the weights are moved to NHWC here.</param>
     /// <exception cref="ModelFormatException">Missing, corrupt or incompatible artifact, or an encoder-only artifact.</exception>
     public static UNetSegmentationModel Load(string directory, ComputeDevice device = ComputeDevice.Auto, PerformanceOptions? performance = null)

@@ -62,6 +62,9 @@ public sealed class OptionsTests
         {
             Assert.That(new FineTuneOptions().Performance, Is.EqualTo(PerformanceOptions.Default));
             Assert.That(PerformanceOptions.Default.Precision, Is.EqualTo(Precision.Fp32));
+            Assert.That(PerformanceOptions.Default.ChannelsLast, Is.True, "channels-last by default: measured faster on the CPU (docs/benchmarks.md 1e)");
+            Assert.That(PerformanceOptions.Default.ToString(), Is.EqualTo("fp32, channels-last"));
+            Assert.That((PerformanceOptions.Default with { ChannelsLast = false }).ToString(), Is.EqualTo("fp32, nchw"));
             Assert.That((o with { DiceWeight = 3 }).Performance, Is.EqualTo(bf16), "with keeps the performance options");
             Assert.That(bf16.ToString(), Is.EqualTo("bf16, channels-last"));
             Assert.That((bf16 with { CudnnBenchmark = true }).ToString(), Is.EqualTo("bf16, channels-last, cudnn-benchmark"));
