@@ -12,8 +12,8 @@ internal static class FrameWarning
     public const string PredictionRemedy = "The frame is the model's: train one with --plan auto, or a larger --size or a coarser --spacing.";
 
     /// <summary>
-    /// Writes one warning for the subjects or cases whose thigh is larger than the network frame (<see cref="PreparedSubject.CropWarning"/>),
-    /// naming the first three, and how to avoid it; nothing when <paramref name="cropped"/> is empty.
+    /// Writes one warning (<see cref="PreparedSubject.DescribeCrops"/>) for the subjects or cases whose thigh is larger
+    /// than the network frame, and how to avoid it; nothing when <paramref name="cropped"/> is empty.
     /// </summary>
     /// <param name="output">Where the warning goes.</param>
     /// <param name="cropped">The crop warnings, one per subject or case.</param>
@@ -22,11 +22,9 @@ internal static class FrameWarning
     /// <param name="remedy">The sentence that says how to avoid it.</param>
     public static void Write(TextWriter output, IReadOnlyCollection<string> cropped, string what, string lost, string remedy)
     {
-        if (cropped.Count == 0)
+        if (PreparedSubject.DescribeCrops(cropped, what, $"are not {lost}") is string crops)
         {
-            return;
+            output.WriteLine($"warning: {crops} {remedy}");
         }
-        string shown = string.Join("; ", cropped.Take(3)) + (cropped.Count > 3 ? $"; and {cropped.Count - 3} more" : "");
-        output.WriteLine($"warning: {cropped.Count} {what} have a thigh larger than the network frame, whose edges are not {lost}: {shown}. {remedy}");
     }
 }

@@ -72,4 +72,23 @@ public sealed class PreparedSubject
                 $"{SubjectId}: {parts} {(cropped.Count == 1 ? "is" : "are")} larger than the {cropped[0].FrameMm:0.0} mm network frame: {(cropped.Count == 1 ? "its" : "their")} edges are cropped");
         }
     }
+
+    /// <summary>
+    /// One sentence for many <see cref="CropWarning"/>s, naming the first three, such as <c>7 training subject(s) have
+    /// a thigh larger than the network frame, whose edges were not trained on: sub-007: ...; and 4 more.</c> (the front
+    /// end adds what to change); null when <paramref name="cropWarnings"/> is empty.
+    /// </summary>
+    /// <param name="cropWarnings">The crop warnings, one per subject or case.</param>
+    /// <param name="what">What they are, e.g. <c>training subject(s)</c> or <c>case(s)</c>.</param>
+    /// <param name="lost">What happens to the cropped edges, e.g. <c>are not segmented</c>.</param>
+    public static string? DescribeCrops(IReadOnlyCollection<string> cropWarnings, string what, string lost)
+    {
+        ArgumentNullException.ThrowIfNull(cropWarnings);
+        if (cropWarnings.Count == 0)
+        {
+            return null;
+        }
+        string shown = string.Join("; ", cropWarnings.Take(3)) + (cropWarnings.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $"; and {cropWarnings.Count - 3} more") : "");
+        return string.Create(CultureInfo.InvariantCulture, $"{cropWarnings.Count} {what} have a thigh larger than the network frame, whose edges {lost}: {shown}.");
+    }
 }

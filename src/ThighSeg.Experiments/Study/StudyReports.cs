@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Metrics;
+using ThighSeg.Core.Preprocessing;
 using ThighSeg.Core.Statistics;
 using ThighSeg.Torch;
 using AtomicFile = ThighSeg.Core.AtomicFile;
@@ -75,11 +76,9 @@ internal static class StudyReports
             }
             runs.Add(result with { Reused = !fresh.Contains(run.Index) });
         }
-        if (cropped.Count > 0)
+        if (PreparedSubject.DescribeCrops(cropped, "training subject(s)", "were not trained on") is string crops)
         {
-            string shown = string.Join("; ", cropped.Take(3)) + (cropped.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $"; and {cropped.Count - 3} more") : "");
-            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{cropped.Count} training subject(s) have a thigh larger than the network frame, whose edges were not trained on: {shown}. ") +
-                LabelEfficiencyExperiment.FrameRemedy);
+            warnings.Add($"{crops} {LabelEfficiencyExperiment.FrameRemedy}");
         }
 
         string output = study.Output;
