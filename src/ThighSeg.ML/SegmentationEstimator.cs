@@ -218,16 +218,13 @@ public sealed class SegmentationEstimator : IEstimator<SegmentationTransformer>
     }
 
     /// <summary>
-    /// The encoder (folder and network) that <paramref name="input"/> carries: the view a
-    /// <see cref="PretrainedEncoderTransformer"/> returned, or any view whose image column still has the
-    /// <see cref="EncoderCarryingDataView.AnnotationName"/> annotation on a column (the image column first); null when there is none.
+    /// The encoder (folder and network) that <paramref name="input"/> carries: the folder named by the
+    /// <see cref="EncoderCarryingDataView.AnnotationName"/> annotation on a column (the image column first), which the
+    /// view a <see cref="PretrainedEncoderTransformer"/> returns has and the transforms after it pass on; null when
+    /// there is none.
     /// </summary>
     private static (string Directory, UNetOptions Network)? CarriedEncoder(IDataView input, string imageColumnName)
     {
-        if (input is EncoderCarryingDataView carried)
-        {
-            return (carried.Encoder.ModelDirectory, carried.Encoder.Network);
-        }
         // The segmentation's image column first; then any column (the encoder may have read another image column).
         foreach (var column in input.Schema.Where(c => !c.IsHidden).OrderBy(c => c.Name == imageColumnName ? 0 : 1))
         {

@@ -5,12 +5,12 @@ namespace ThighSeg.ML.Internal;
 
 /// <summary>
 /// The rows of <see cref="Input"/>, unchanged, carrying the <see cref="PretrainedEncoderTransformer"/> that produced
-/// them: what <see cref="PretrainedEncoderTransformer.Transform"/> returns, so that a <see cref="SegmentationEstimator"/>
+/// them (by name, in the schema; see the remarks): what <see cref="PretrainedEncoderTransformer.Transform"/> returns, so that a <see cref="SegmentationEstimator"/>
 /// appended to an <see cref="EncoderPretrainingEstimator"/> (<c>PretrainEncoder(...).Append(Segmentation(...))</c>)
 /// fine-tunes from the encoder that was just pretrained.
 /// </summary>
 /// <remarks>
-/// The encoder is also named in the schema, as the <see cref="AnnotationName"/> annotation (text: the encoder's folder)
+/// The encoder is named in the schema, as the <see cref="AnnotationName"/> annotation (text: the encoder's folder)
 /// of the image column. Transforms appended between the two estimators wrap this view, but pass the image column, and
 /// its annotations, through; the segmentation estimator finds the encoder there instead of silently starting from
 /// random weights.
@@ -23,7 +23,6 @@ internal sealed class EncoderCarryingDataView : IDataView
     public EncoderCarryingDataView(IDataView input, PretrainedEncoderTransformer encoder)
     {
         Input = input;
-        Encoder = encoder;
         var builder = new DataViewSchema.Builder();
         foreach (var column in input.Schema)
         {
@@ -44,9 +43,6 @@ internal sealed class EncoderCarryingDataView : IDataView
 
     /// <summary>The data, as given to the encoder transformer.</summary>
     public IDataView Input { get; }
-
-    /// <summary>The encoder that passed the data through.</summary>
-    public PretrainedEncoderTransformer Encoder { get; }
 
     public bool CanShuffle => Input.CanShuffle;
 
