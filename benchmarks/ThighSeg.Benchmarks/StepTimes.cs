@@ -79,7 +79,7 @@ public static class StepTimes
             img[i] = (float)rng.NextDouble();
             lab[i] = (i / 7) % 5 == 0 ? 1 + (i % 8) : 0;
         }
-        return new SliceStack($"s{seed}", "left", size, size, depth, img, lab);
+        return new SliceStack($"s{seed}", "left", size, size, depth, img, lab, [.. Enumerable.Range(0, depth).Select(k => 5.0 * k)]);
     }
 
     public static (double Wall, double Cpu) Pretrain(Device device, int f, int size, int batch, int steps)

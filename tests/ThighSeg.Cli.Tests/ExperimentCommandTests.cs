@@ -82,6 +82,28 @@ public sealed class ExperimentCommandTests
     }
 
     [Test]
+    public void Experiment_WithAPretrainedEncoder_UsesItsNetworkAndPreprocessing_InsteadOfAPlan()
+    {
+        string encoder = Path.Combine(_dir, "given-encoder");
+        var p = Run("pretrain", "--data", _manifest, "--out", encoder, "--epochs", "1", "--steps-per-epoch", "2", "--batch", "4",
+            "--filters", "4", "--norm", "instance", "--size", "32", "--spacing", "6", "--embedding", "8", "--device", "cpu");
+        Assert.That(p.Code, Is.Zero, p.Err + p.Out);
+        string[] budget = ["--finetune-epochs", "1", "--finetune-steps", "2", "--finetune-batch", "4", "--device", "cpu", "--sizes", "1"];
+        string outDir = Path.Combine(_dir, "exp-given");
+        var r = Run([.. new[] { "experiment", "--data", _manifest, "--out", outDir, "--methods", "pcl", "--pretrained", $"pcl={encoder}" }, .. budget]);
+        Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.Out, Does.Contain("network and preprocessing from --pretrained: 32 px at 6 mm, F=4, instance norm"));
+            Assert.That(r.Out, Does.Not.Contain("plan: "));
+            Assert.That(File.Exists(Path.Combine(outDir, "plan.json")), Is.False);
+        });
+        var conflict = Run([.. new[] { "experiment", "--data", _manifest, "--out", Path.Combine(_dir, "exp-given-64"), "--methods", "pcl", "--pretrained", $"pcl={encoder}", "--size", "64" }, .. budget]);
+        Assert.That(conflict.Code, Is.EqualTo(2), conflict.Err + conflict.Out);
+        Assert.That(conflict.Err, Does.Contain("--size 64 (the encoder has 32)"));
+    }
+
+    [Test]
     public void Experiment_RefusesAnOutputFolderOfOtherSettings_AndLeavesItUntouched()
     {
         string outDir = Path.Combine(_dir, "exp-settings");

@@ -44,6 +44,7 @@ public sealed class TrainingCommandsTests
         Assert.That(m.Network.BaseFilters, Is.EqualTo(4), "network taken from the pretrained model");
         Assert.That(m.Network.Norm, Is.EqualTo(ThighSeg.Core.Abstractions.NormKind.Instance));
         Assert.That(ModelArtifact.ReadManifest(pcl).Training.Options!.ToJsonString(), Does.Contain("\"FlipProbability\":0"));
+        Assert.That(ModelArtifact.ReadManifest(pcl).Training.Options!.ToJsonString(), Does.Contain("\"Positions\":\"ScannerZ\""), "PCL positions from the scanner's z by default");
         Assert.That(m.Training.Options!.ToJsonString(), Does.Contain("\"EncoderLearningRateScale\":0.5"));
         Assert.That(m.Classes!.Count, Is.EqualTo(14));
         Assert.That(m.Preprocessing!["TargetSize"]!.GetValue<int>(), Is.EqualTo(32));
@@ -106,6 +107,7 @@ public sealed class TrainingCommandsTests
     [TestCase("finetune", "--class-sampling", "1.5")]
     [TestCase("pretrain", "--sigma", "0")]
     [TestCase("pretrain", "--positives", "fuzzy")]
+    [TestCase("pretrain", "--positions", "anatomy")]
     [TestCase("finetune", "--encoder-lr-scale", "2")]
     [TestCase("finetune", "--steps-per-epoch", "-3")]
     [TestCase("finetune", "--min-lr", "0.5")]

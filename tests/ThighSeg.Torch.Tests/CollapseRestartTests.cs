@@ -9,7 +9,7 @@ public class CollapseRestartTests
 {
     /// <summary>Blank slices: every view embeds identically, so the loss is the collapse loss from the first step.</summary>
     private static List<SliceStack> Blank() =>
-        [new SliceStack("a", "right", 16, 16, 8, new float[16 * 16 * 8], null), new SliceStack("b", "right", 16, 16, 8, new float[16 * 16 * 8], null)];
+        [new SliceStack("a", "right", 16, 16, 8, new float[16 * 16 * 8], null, Synthetic.Axial(8)), new SliceStack("b", "right", 16, 16, 8, new float[16 * 16 * 8], null, Synthetic.Axial(8))];
 
     private static PretrainOptions Options(int restarts) => new()
     {

@@ -21,7 +21,7 @@ public class EndToEndTests
 
         string pcl = TestSetup.TempDir();
         var pre = new ContrastivePretrainer(new PretrainOptions { Network = network, EmbeddingDim = 16, Schedule = new TrainingSchedule { Epochs = 2, StepsPerEpoch = 2, BatchSize = 8, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 1, LogInterval = 10 } }, ComputeDevice.Cpu)
-            .Pretrain(prepared.Take(2).SelectMany(p => p.Stacks).Select(s => new ThighSeg.Core.Data.SliceStack(s.SubjectId, s.Part, s.Width, s.Height, s.Depth, s.Image, null)).ToList(), pcl);
+            .Pretrain(prepared.Take(2).SelectMany(p => p.Stacks).Select(s => new ThighSeg.Core.Data.SliceStack(s.SubjectId, s.Part, s.Width, s.Height, s.Depth, s.Image, null, [.. s.AxialMm!])).ToList(), pcl);
         Assert.That(pre.Steps, Is.EqualTo(4));
 
         var classes = ThighPhantomGenerator.LabelMap;

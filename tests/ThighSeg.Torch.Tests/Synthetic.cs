@@ -36,8 +36,11 @@ internal static class Synthetic
                 }
             }
         }
-        return new SliceStack(subject, "left", size, size, depth, image, labelled ? labels : null);
+        return new SliceStack(subject, "left", size, size, depth, image, labelled ? labels : null, Axial(depth));
     }
+
+    /// <summary>Scanner z of <paramref name="depth"/> slices 5 mm apart, as a prepared stack records it (PCL's default positions).</summary>
+    public static double[] Axial(int depth) => [.. Enumerable.Range(0, depth).Select(k => 5.0 * k)];
 
     public static IReadOnlyList<SliceStack> Cohort(int subjects, int size = 32, int depth = 8, int seed = 0, bool labelled = true) =>
         Enumerable.Range(0, subjects).Select(i => Stack($"s{i:D2}", size, depth, seed * 1000 + i, labelled)).ToList();

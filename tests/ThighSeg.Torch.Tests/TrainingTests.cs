@@ -76,6 +76,21 @@ public class TrainingTests
     }
 
     [Test]
+    public void ScannerPositions_StacksWithoutZ_AreRefusedBeforeAnythingIsWritten_IndexPositionsTrainThem()
+    {
+        var noZ = Synthetic.Cohort(3, labelled: false).Select(s => new SliceStack(s.SubjectId, s.Part, s.Width, s.Height, s.Depth, s.Image, null)).ToList();
+        string dir = Path.Combine(TestSetup.TempDir(), "encoder");
+        var ex = Assert.Throws<DatasetException>(() => new ContrastivePretrainer(TinyPretrain(epochs: 1), ComputeDevice.Cpu).Pretrain(noZ, dir));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("'s00'"));
+            Assert.That(Directory.Exists(dir), Is.False);
+        });
+        var result = new ContrastivePretrainer(TinyPretrain(epochs: 1) with { Positions = PositionSource.SliceIndex }, ComputeDevice.Cpu).Pretrain(noZ, dir);
+        Assert.That(result.Steps, Is.EqualTo(3));
+    }
+
+    [Test]
     public void PretrainedEncoderWeights_ArriveInTheSegmenter()
     {
         string dir = TestSetup.TempDir();

@@ -49,11 +49,7 @@ internal static class FinetuneCommand
             PreprocessingPlan? plan = null;
             if (initDir is not null)
             {
-                var m = ModelArtifact.ReadManifest(initDir);
-                var encoderPrep = m.Preprocessing is null ? null : VolumeSegmenter.ReadPreprocessing(m.Preprocessing, initDir);
-                network.CheckAgainst(parse, init.Name, m.Network, encoderPrep);
-                net = m.Network;
-                prep = encoderPrep ?? prep;
+                (prep, net, var m) = network.FromEncoder(parse, init.Name, initDir);
                 output.WriteLine($"init: {Path.GetFullPath(initDir)} ({m.Training.Method}, {m.Training.Steps} steps, F={net.BaseFilters}, {prep.TargetSize} px at {prep.TargetSpacingMm.ToString(CultureInfo.InvariantCulture)} mm)");
             }
             var options = finetune.Bind(parse, network, net);

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using ThighSeg.Cli.Commands;
+using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.Experiments;
@@ -71,10 +73,32 @@ internal sealed class ExperimentFlags
 
     /// <summary>
     /// <paramref name="options"/> with the self-configured preprocessing and network (<c>--plan auto</c>, explicit
-    /// <c>--size/--spacing/--filters</c> kept), or unchanged with a null plan (<c>--plan off</c>).
+    /// <c>--size/--spacing/--filters</c> kept), or unchanged with a null plan (<c>--plan off</c>). With
+    /// <c>--pretrained</c> the given encoders' network and preprocessing instead (they must agree; no plan), as
+    /// <c>finetune --init</c> does.
     /// </summary>
     public (ExperimentOptions Options, PreprocessingPlan? Plan) Configure(ParseResult parse, ExperimentOptions options, Dataset dataset, TextWriter output)
     {
+        if (options.PretrainedEncoders.Count > 0)
+        {
+            var encoders = options.PretrainedEncoders
+                .Select(kv => (Given: $"{kv.Key.Name()}={kv.Value}", Settings: Network.FromEncoder(parse, Pretrained.Name, kv.Value)))
+                .ToList();
+            var (prep, net, _) = encoders[0].Settings;
+            var other = encoders.FirstOrDefault(e => e.Settings.Network != net || e.Settings.Preprocessing != prep);
+            if (other.Given is not null)
+            {
+                throw new UsageException($"{Pretrained.Name}: {encoders[0].Given} and {other.Given} differ in network or preprocessing; a study fine-tunes every method with one.");
+            }
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"network and preprocessing from {Pretrained.Name}: {prep.TargetSize} px at {prep.TargetSpacingMm:0.###} mm, F={net.BaseFilters}, {(net.Norm == NormKind.Instance ? "instance" : "batch")} norm"));
+            return (options with
+            {
+                Preprocessing = prep,
+                Pretrain = options.Pretrain with { Network = net },
+                FineTune = options.FineTune with { Network = net },
+            }, null);
+        }
         var (preprocessing, network, plan) = Network.Configure(parse, dataset, output);
         return plan is null
             ? (options, null)

@@ -4,6 +4,8 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.Torch;
+using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Inference;
 
 namespace ThighSeg.Cli.Options;
 
@@ -20,15 +22,20 @@ internal sealed class NetworkFlags
     /// <summary>The network-space pixel spacing the CLI trains at by default (mm).</summary>
     public const double DefaultSpacingMm = 3.0;
 
-    public Option<int> Filters { get; } = new("--filters") { Description = "U-Net base filters F (channels F, 2F, 4F, 8F, centre 16F).", DefaultValueFactory = _ => UNetOptions.DefaultBaseFilters };
+    /// <summary>The default of <c>--plan</c>: auto, the planner's spacing, size and filters (measured better on both
+    /// phantom families, docs/experiments.md); <c>--plan off</c> trains at <see cref="DefaultSize"/> px and
+    /// <see cref="DefaultSpacingMm"/> mm.</summary>
+    public const string DefaultPlan = "auto";
+
+    public Option<int> Filters { get; } = new("--filters") { Description = "U-Net base filters F (channels F, 2F, 4F, 8F, centre 16F); planned by --plan auto unless given.", DefaultValueFactory = _ => UNetOptions.DefaultBaseFilters };
 
     public Option<string> Norm { get; } = new Option<string>("--norm") { Description = "Normalisation after each convolution: batch (the reference design) or instance.", DefaultValueFactory = _ => "batch" }.AcceptOnlyFromAmong("batch", "instance");
 
-    public Option<int> Size { get; } = new("--size") { Description = "Network slice size in pixels (a multiple of 16).", DefaultValueFactory = _ => DefaultSize };
+    public Option<int> Size { get; } = new("--size") { Description = "Network slice size in pixels (a multiple of 16); planned by --plan auto unless given.", DefaultValueFactory = _ => DefaultSize };
 
-    public Option<double> Spacing { get; } = new("--spacing") { Description = "In-plane pixel spacing of network slices, mm.", DefaultValueFactory = _ => DefaultSpacingMm };
+    public Option<double> Spacing { get; } = new("--spacing") { Description = "In-plane pixel spacing of network slices, mm; planned by --plan auto unless given.", DefaultValueFactory = _ => DefaultSpacingMm };
 
-    public Option<string> Plan { get; } = new Option<string>("--plan") { Description = "Preprocessing plan: auto (spacing, size and filters chosen from the training data and a CPU budget; --size/--spacing/--filters given explicitly still win) or off (the flags' values).", DefaultValueFactory = _ => "off" }.AcceptOnlyFromAmong("auto", "off");
+    public Option<string> Plan { get; } = new Option<string>("--plan") { Description = "Preprocessing plan: auto (spacing, size and filters chosen from the training data and a CPU budget; --size/--spacing/--filters given explicitly still win) or off (the --size, --spacing and --filters values).", DefaultValueFactory = _ => DefaultPlan }.AcceptOnlyFromAmong("auto", "off");
 
     public Option<double> Flip { get; } = new("--flip") { Description = "Probability of each random flip (left-right, anterior-posterior) in training augmentation; 0 keeps the canonical orientation.", DefaultValueFactory = _ => new AugmentationOptions().FlipProbability };
 
@@ -108,6 +115,19 @@ internal sealed class NetworkFlags
     public int SeedValue(ParseResult parse) => parse.GetValue(Seed);
 
     public ComputeDevice DeviceValue(ParseResult parse) => DeviceOption.Get(parse, Device);
+
+    /// <summary>
+    /// The network and preprocessing of the pretrained encoder in <paramref name="encoderDirectory"/>, which fine-tuning
+    /// from it must use (no plan: the encoder fixed them); explicit flags that disagree are refused
+    /// (<see cref="CheckAgainst"/>). An encoder without a preprocessing record keeps the flags' preprocessing.
+    /// </summary>
+    public (PreprocessingOptions Preprocessing, UNetOptions Network, ModelManifest Manifest) FromEncoder(ParseResult parse, string initFlag, string encoderDirectory)
+    {
+        var m = ModelArtifact.ReadManifest(encoderDirectory);
+        var encoderPrep = m.Preprocessing is null ? null : VolumeSegmenter.ReadPreprocessing(m.Preprocessing, encoderDirectory);
+        CheckAgainst(parse, initFlag, m.Network, encoderPrep);
+        return (encoderPrep ?? Preprocessing(parse), m.Network, m);
+    }
 
     /// <summary>
     /// The network and preprocessing of a pretrained encoder, which fine-tuning must use: a flag given explicitly with

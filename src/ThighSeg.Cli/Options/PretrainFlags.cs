@@ -6,7 +6,7 @@ namespace ThighSeg.Cli.Options;
 /// <summary>
 /// The pretraining flags, bound to <see cref="PretrainOptions"/>: the schedule (<see cref="ScheduleFlags"/>, prefixed
 /// <c>--pretrain-</c> in verbs that also fine-tune), <c>--threshold</c> (alias <c>--theta</c>), <c>--positives hard|soft</c>,
-/// <c>--sigma</c>, <c>--embedding</c> and <c>--collapse-restarts</c>.
+/// <c>--sigma</c>, <c>--positions scanner|index</c>, <c>--embedding</c> and <c>--collapse-restarts</c>.
 /// </summary>
 internal sealed class PretrainFlags
 {
@@ -25,11 +25,13 @@ internal sealed class PretrainFlags
 
     public Option<double> Sigma { get; } = new("--sigma") { Description = "PCL with --positives soft: sigma of the position kernel, in (0, 1].", DefaultValueFactory = _ => Defaults.Sigma };
 
+    public Option<string> Positions { get; } = new Option<string>("--positions") { Description = "PCL slice positions: scanner (the scanner's z, scaled over the unlabelled set: equal table positions are positives even when scans cover different ranges) or index ((k + 1) / K within each scan, the paper's; for files whose origin was lost).", DefaultValueFactory = _ => Defaults.Positions == PositionSource.ScannerZ ? "scanner" : "index" }.AcceptOnlyFromAmong("scanner", "index");
+
     public Option<int> Embedding { get; } = new("--embedding") { Description = "Projection size D of the pretraining head.", DefaultValueFactory = _ => Defaults.EmbeddingDim };
 
     public Option<int> CollapseRestarts { get; } = new("--collapse-restarts") { Description = "Restarts (another seed, half the learning rate) when the pretraining collapses, detected after 2 epochs (0: only report it).", DefaultValueFactory = _ => Defaults.CollapseRestarts };
 
-    public IEnumerable<Option> All => [.. Schedule.All, Threshold, Positives, Sigma, Embedding, CollapseRestarts];
+    public IEnumerable<Option> All => [.. Schedule.All, Threshold, Positives, Sigma, Positions, Embedding, CollapseRestarts];
 
     public PretrainOptions Bind(ParseResult parse, NetworkFlags network, ContrastiveMethod method = ContrastiveMethod.Pcl)
     {
@@ -52,6 +54,7 @@ internal sealed class PretrainFlags
             "soft" => o with { Positives = PositivePairs.Soft },
             _ => throw new UsageException($"{Positives.Name} {positives}: must be hard or soft."),
         };
+        o = o with { Positions = parse.GetValue(Positions) == "index" ? PositionSource.SliceIndex : PositionSource.ScannerZ };
         int restarts = parse.GetValue(CollapseRestarts);
         o = Flag.Bind(CollapseRestarts, restarts, nameof(PretrainOptions.CollapseRestarts), () => o with { CollapseRestarts = restarts });
         double sigma = parse.GetValue(Sigma);

@@ -6,7 +6,7 @@ namespace ThighSeg.Cli.Reports;
 internal static class FrameWarning
 {
     /// <summary>The remedy for training verbs.</summary>
-    public const string TrainingRemedy = "Use --plan auto (a frame that holds the largest thigh), or a larger --size or a coarser --spacing.";
+    public const string TrainingRemedy = "Leave the frame to --plan auto (the default; it plans a frame that holds the largest thigh), or give a larger --size or a coarser --spacing.";
 
     /// <summary>The remedy for prediction, whose frame is the model's.</summary>
     public const string PredictionRemedy = "The frame is the model's: train one with --plan auto, or a larger --size or a coarser --spacing.";

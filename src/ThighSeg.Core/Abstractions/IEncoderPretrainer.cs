@@ -16,6 +16,6 @@ public interface IEncoderPretrainer
     /// <param name="progress">Receives progress and losses at logging intervals and after each epoch.</param>
     /// <param name="cancellationToken">Stops training between steps; the last complete epoch stays checkpointed.</param>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    /// <exception cref="ThighSegException">Bad input (no slices, mixed slice sizes) or a checkpoint from different options.</exception>
+    /// <exception cref="ThighSegException">Bad input (no slices, mixed slice sizes, PCL positions from the scanner's z for stacks without axial coordinates) or a checkpoint from different options.</exception>
     PretrainResult Pretrain(IReadOnlyList<SliceStack> stacks, string outputDirectory, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default);
 }

@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace ThighSeg.Core.Abstractions;
 
 /// <summary>
 /// Encoder pretraining hyper-parameters: SGD with momentum and the <see cref="Schedule"/> (defaults: 15 epochs of 100
 /// steps, 32 slices per batch, i.e. 64 views, learning rate 0.1 with per-step cosine decay to 0, weight decay 1e-5),
-/// temperature 0.1 (base 0.07), 128-dimensional embeddings, PCL threshold 0.1. The optimiser, temperatures and batch
+/// temperature 0.1 (base 0.07), 128-dimensional embeddings, PCL threshold 0.1 on positions from the scanner's z
+/// (<see cref="Positions"/>). The optimiser, temperatures and batch
 /// follow the reference code (dewenzeng/positional_cl); the budget and embedding size are ThighSeg's CPU defaults
 /// (1,500 steps: the budget at which PCL helped in the measured studies, docs/training.md). Immutable; every value is
 /// validated when set, relations by <see cref="Validate"/>.
@@ -60,6 +63,21 @@ public sealed record PretrainOptions
     /// <summary>PCL with soft positives: sigma of the Gaussian kernel on position differences, in (0, 1]; default 0.1
     /// (a pair at Δp = theta = 0.1 then weighs 0.61). Not measured yet; the study sweeps it.</summary>
     public double Sigma { get; init { Check.InRange(value, 1e-6, 1, nameof(Sigma)); field = value; } } = 0.1;
+
+    /// <summary>
+    /// PCL: where slice positions come from. Default <see cref="PositionSource.ScannerZ"/> (the scanner's z scaled over
+    /// the pretraining set: positives are slices at similar table positions, which holds when scans cover different
+    /// ranges of the thigh); <see cref="PositionSource.SliceIndex"/> is the paper's <c>(k + 1) / K</c> within each scan
+    /// and what every ThighSeg version before 2026-12-07 used. Measured in docs/experiments.md. GCL's partitions and
+    /// SimCLR do not use it. Omitted from the JSON of the options when SliceIndex, so records written before the option
+    /// existed still describe the same settings.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public PositionSource Positions
+    {
+        get;
+        init => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(Positions), value, "Positions must be SliceIndex or ScannerZ.");
+    } = PositionSource.ScannerZ;
 
     /// <summary>GCL: equal partitions along z, in [1, 1000].</summary>
     public int Partitions { get; init { Check.InRange(value, 1, 1000, nameof(Partitions)); field = value; } } = 4;

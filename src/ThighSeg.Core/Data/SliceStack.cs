@@ -6,14 +6,28 @@ namespace ThighSeg.Core.Data;
 /// <see cref="Height"/> x <see cref="Width"/> pixels, with labels when the subject is labelled.
 /// </summary>
 /// <remarks>
-/// Pixel order is slice-major then row-major: pixel (x, y) of slice k is at <c>k·H·W + y·W + x</c>. Slice k has the
-/// normalised axial position <c>p = (k + 1) / Depth</c>, counted from the inferior end (canonical RAS+ orientation).
+/// Pixel order is slice-major then row-major: pixel (x, y) of slice k is at <c>k·H·W + y·W + x</c>, slice 0 the most
+/// inferior (canonical RAS+ orientation). Slice k has the normalised axial position <see cref="Position"/>: the one
+/// assigned by <see cref="WithPositions"/> (for example from the scanner's z by <see cref="SlicePositions"/>), else its
+/// place in its own stack, <c>p = (k + 1) / Depth</c>.
 /// </remarks>
 public sealed class SliceStack
 {
+    private readonly double[]? _axialMm;
+    private readonly double[]? _positions;
+
     /// <summary>Creates a stack; arrays are used as given (not copied).</summary>
+    /// <param name="subjectId">The subject the stack comes from.</param>
+    /// <param name="part">Which part of the subject.</param>
+    /// <param name="width">Slice width in pixels.</param>
+    /// <param name="height">Slice height in pixels.</param>
+    /// <param name="depth">Number of slices.</param>
+    /// <param name="image">Normalised intensities, slice-major then row-major.</param>
+    /// <param name="labels">Label values in the same layout, or null.</param>
+    /// <param name="axialMm">Optional: each slice's axial world coordinate (the scanner's z, mm, at the slice centre),
+    /// <paramref name="depth"/> finite values; null when unknown.</param>
     /// <exception cref="ArgumentException">Sizes are not positive or arrays do not match them.</exception>
-    public SliceStack(string subjectId, string part, int width, int height, int depth, float[] image, int[]? labels)
+    public SliceStack(string subjectId, string part, int width, int height, int depth, float[] image, int[]? labels, double[]? axialMm = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subjectId);
         ArgumentException.ThrowIfNullOrWhiteSpace(part);
@@ -31,8 +45,13 @@ public sealed class SliceStack
         {
             throw new ArgumentException($"Labels have {labels.LongLength} values, stack {width}x{height}x{depth} needs {n}.", nameof(labels));
         }
+        if (axialMm is not null && (axialMm.Length != depth || !axialMm.All(double.IsFinite)))
+        {
+            throw new ArgumentException($"Axial coordinates must be {depth} finite values (one per slice), got {axialMm.Length}{(axialMm.All(double.IsFinite) ? "" : " with a non-finite value")}.", nameof(axialMm));
+        }
         SubjectId = subjectId;
         Part = part;
+        _axialMm = axialMm;
         Width = width;
         Height = height;
         Depth = depth;
@@ -61,11 +80,47 @@ public sealed class SliceStack
     /// <summary>Label values (as in the dataset's label map), same layout as <see cref="Image"/>; null when unlabelled.</summary>
     public int[]? Labels { get; }
 
+    /// <summary>Each slice's axial world coordinate (mm, the scanner's z at the slice centre), or null when unknown.</summary>
+    public IReadOnlyList<double>? AxialMm => _axialMm;
+
+    /// <summary>Whether <see cref="Position"/> returns assigned positions (<see cref="WithPositions"/>) rather than slice places.</summary>
+    public bool HasAssignedPositions => _positions is not null;
+
     /// <summary>Pixels per slice.</summary>
     public int SliceSize => Width * Height;
 
-    /// <summary>The normalised axial position of slice <paramref name="k"/>: <c>(k + 1) / Depth</c>.</summary>
-    public double Position(int k) => (k + 1.0) / Depth;
+    /// <summary>The normalised axial position of slice <paramref name="k"/>: the assigned one (<see cref="WithPositions"/>),
+    /// else <c>(k + 1) / Depth</c>.</summary>
+    public double Position(int k) => _positions is null ? (k + 1.0) / Depth : _positions[k];
+
+    /// <summary>
+    /// The same stack (same arrays, not copied) whose slices have the given normalised positions, used by positional
+    /// pretraining instead of <c>(k + 1) / Depth</c> (see <see cref="SlicePositions"/>).
+    /// </summary>
+    /// <param name="positions"><see cref="Depth"/> finite values, in [0, 1].</param>
+    /// <exception cref="ArgumentException">Wrong count or a value outside [0, 1].</exception>
+    public SliceStack WithPositions(IReadOnlyList<double> positions)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        if (positions.Count != Depth || positions.Any(p => !(p is >= 0 and <= 1)))
+        {
+            throw new ArgumentException($"Stack '{SubjectId}' ({Part}) needs {Depth} positions in [0, 1], got {positions.Count}{(positions.All(p => p is >= 0 and <= 1) ? "" : " with a value outside [0, 1]")}.", nameof(positions));
+        }
+        return new SliceStack(this, [.. positions]);
+    }
+
+    private SliceStack(SliceStack source, double[] positions)
+    {
+        SubjectId = source.SubjectId;
+        Part = source.Part;
+        Width = source.Width;
+        Height = source.Height;
+        Depth = source.Depth;
+        Image = source.Image;
+        Labels = source.Labels;
+        _axialMm = source._axialMm;
+        _positions = positions;
+    }
 
     /// <summary>The pixels of slice <paramref name="k"/> (a view).</summary>
     public ReadOnlyMemory<float> SliceImage(int k) => Image.AsMemory(k * SliceSize, SliceSize);

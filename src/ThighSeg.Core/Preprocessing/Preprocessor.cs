@@ -13,7 +13,8 @@ namespace ThighSeg.Core.Preprocessing;
 /// <see cref="Restore"/> maps network-space labels back to the original voxel grid. When the target spacing equals the
 /// native in-plane spacing, every step is a pure voxel move, and preparing a label volume then restoring it returns
 /// it exactly (as long as each thigh fits in the target size). Slices are never resampled along z, so slice k of a
-/// stack is canonical slice k and has p = (k + 1) / K. Thread-safe: instances hold only immutable options.
+/// stack is canonical slice k; each stack records every slice's world z (<see cref="SliceStack.AxialMm"/>), the
+/// scanner position PCL can use instead of <c>(k + 1) / K</c>. Thread-safe: instances hold only immutable options.
 /// </remarks>
 public sealed class Preprocessor
 {
@@ -70,6 +71,7 @@ public sealed class Preprocessor
         }
 
         float bg = norm.Background;
+        var axialMm = AxialCoordinates(img);
         var stacks = new List<SliceStack>(geometry.Count);
         foreach (var g in geometry)
         {
@@ -93,9 +95,17 @@ public sealed class Preprocessor
                     }
                 }
             });
-            stacks.Add(new SliceStack(subjectId, g.Part, n, n, s.Z, outImg, outLab));
+            stacks.Add(new SliceStack(subjectId, g.Part, n, n, s.Z, outImg, outLab, (double[])axialMm.Clone()));
         }
         return new PreparedSubject(subjectId, stacks, image, orientation, geometry, split, norm);
+    }
+
+    /// <summary>World z (mm) of the centre of each slice of a canonical volume.</summary>
+    private static double[] AxialCoordinates(Volume<float> canonical)
+    {
+        var s = canonical.Shape;
+        double cx = (s.X - 1) / 2.0, cy = (s.Y - 1) / 2.0;
+        return [.. Enumerable.Range(0, s.Z).Select(k => canonical.Affine.Apply(cx, cy, k).Z)];
     }
 
     /// <summary>

@@ -63,6 +63,10 @@ public sealed class ContrastivePretrainer : IEncoderPretrainer
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         var o = _options;
         TrainingInput.Check(o.Validate, o.Network, TensorBridge.CommonSliceSize(stacks));
+        if (o.Method == ContrastiveMethod.Pcl)
+        {
+            stacks = SlicePositions.Assign(stacks, o.Positions);
+        }
         var sampler = PositionalSliceSampler.ForStacks(stacks, o.Schedule.Seed, requireLabels: false);
         if (sampler.Count < 2)
         {

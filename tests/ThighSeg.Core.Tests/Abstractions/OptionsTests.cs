@@ -32,6 +32,21 @@ public sealed class OptionsTests
     }
 
     [Test]
+    public void PretrainPositions_FromTheScannerByDefault_AndSliceIndexLeavesTheJsonAsBefore()
+    {
+        var json = new System.Text.Json.JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+        string scanner = System.Text.Json.JsonSerializer.Serialize(new PretrainOptions(), json);
+        string index = System.Text.Json.JsonSerializer.Serialize(new PretrainOptions { Positions = PositionSource.SliceIndex }, json);
+        Assert.Multiple(() =>
+        {
+            Assert.That(new PretrainOptions().Positions, Is.EqualTo(PositionSource.ScannerZ));
+            Assert.That(scanner, Does.Contain("\"Positions\":\"ScannerZ\""));
+            Assert.That(index, Does.Not.Contain("Positions"), "records written before the option existed hold slice-index settings");
+            Assert.Throws<ArgumentOutOfRangeException>(() => _ = new PretrainOptions { Positions = (PositionSource)7 });
+        });
+    }
+
+    [Test]
     public void LearningRate_WarmsUpLinearly_ThenDecaysWithACosine()
     {
         var s = new TrainingSchedule { LearningRate = 1, MinLearningRate = 0, WarmupSteps = 4 };

@@ -174,6 +174,22 @@ public class PreprocessorTests
     }
 
     [Test]
+    public void Stacks_RecordEachSlicesScannerZ_InferiorFirst_WhateverTheStoredOrientation()
+    {
+        Assert.That(PhantomFixtures.NoisySubjects.Any(s => s.Image.Affine[2, 2] < 0), Is.True, "the fixture stores some subjects superior first");
+        foreach (var s in PhantomFixtures.NoisySubjects)
+        {
+            var prepared = new Preprocessor(new PreprocessingOptions { TargetSpacingMm = 3, TargetSize = 64 }).Prepare(s.Image, s.Labels, s.SubjectId);
+            var a = s.Image.Affine;
+            var stored = Enumerable.Range(0, s.Image.Shape.Z).Select(k => a.Apply((s.Image.Shape.X - 1) / 2.0, (s.Image.Shape.Y - 1) / 2.0, k).Z).Order().ToArray();
+            foreach (var st in prepared.Stacks)
+            {
+                Assert.That(st.AxialMm, Is.EqualTo(stored).Within(1e-6), $"{s.SubjectId} {st.Part}: the files' slice z, ascending");
+            }
+        }
+    }
+
+    [Test]
     public void Normalization_ClipsThenZScoresTheVolume()
     {
         var s = PhantomFixtures.NoisySubjects[0];
