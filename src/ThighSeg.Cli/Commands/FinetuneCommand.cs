@@ -5,7 +5,6 @@ using ThighSeg.Core;
 using ThighSeg.Core.Data;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.Torch.Artifacts;
-using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.Cli.Commands;

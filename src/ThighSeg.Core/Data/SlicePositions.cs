@@ -27,6 +27,10 @@ public static class SlicePositions
         {
             throw new ArgumentOutOfRangeException(nameof(source), source, "Unknown position source.");
         }
+        if (stacks.Count == 0)
+        {
+            return stacks;
+        }
         double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
         foreach (var st in stacks)
         {
@@ -38,10 +42,6 @@ public static class SlicePositions
                 lo = Math.Min(lo, v);
                 hi = Math.Max(hi, v);
             }
-        }
-        if (stacks.Count == 0)
-        {
-            return stacks;
         }
         if (!(hi - lo > 1e-6))
         {

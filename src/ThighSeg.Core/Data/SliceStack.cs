@@ -28,6 +28,12 @@ public sealed class SliceStack
     /// <paramref name="depth"/> finite values; null when unknown.</param>
     /// <exception cref="ArgumentException">Sizes are not positive or arrays do not match them.</exception>
     public SliceStack(string subjectId, string part, int width, int height, int depth, float[] image, int[]? labels, double[]? axialMm = null)
+        : this(subjectId, part, width, height, depth, image, labels, axialMm, null)
+    {
+    }
+
+    /// <summary>The one constructor: checks every value; <paramref name="positions"/> are checked by <see cref="WithPositions"/>.</summary>
+    private SliceStack(string subjectId, string part, int width, int height, int depth, float[] image, int[]? labels, double[]? axialMm, double[]? positions)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subjectId);
         ArgumentException.ThrowIfNullOrWhiteSpace(part);
@@ -52,6 +58,7 @@ public sealed class SliceStack
         SubjectId = subjectId;
         Part = part;
         _axialMm = axialMm;
+        _positions = positions;
         Width = width;
         Height = height;
         Depth = depth;
@@ -106,20 +113,7 @@ public sealed class SliceStack
         {
             throw new ArgumentException($"Stack '{SubjectId}' ({Part}) needs {Depth} positions in [0, 1], got {positions.Count}{(positions.All(p => p is >= 0 and <= 1) ? "" : " with a value outside [0, 1]")}.", nameof(positions));
         }
-        return new SliceStack(this, [.. positions]);
-    }
-
-    private SliceStack(SliceStack source, double[] positions)
-    {
-        SubjectId = source.SubjectId;
-        Part = source.Part;
-        Width = source.Width;
-        Height = source.Height;
-        Depth = source.Depth;
-        Image = source.Image;
-        Labels = source.Labels;
-        _axialMm = source._axialMm;
-        _positions = positions;
+        return new SliceStack(SubjectId, Part, Width, Height, Depth, Image, Labels, _axialMm, [.. positions]);
     }
 
     /// <summary>The pixels of slice <paramref name="k"/> (a view).</summary>
