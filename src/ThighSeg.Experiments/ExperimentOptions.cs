@@ -69,6 +69,29 @@ public sealed record ExperimentOptions
         }
     } = PreprocessingOptions.Default;
 
+    /// <summary>The default of <see cref="PretrainDownsampling"/> (and of the CLI's <c>--pretrain-downsample</c> and
+    /// <c>pretrain --downsample</c>): 2.</summary>
+    public const int DefaultPretrainDownsampling = 2;
+
+    /// <summary>
+    /// Pretraining runs on a grid this many times coarser than <see cref="Preprocessing"/>'s, over the same field of view
+    /// (<see cref="PreprocessingOptions.Coarsened"/>), in [1, 8]; fine-tuning and evaluation stay on
+    /// <see cref="Preprocessing"/>'s grid, and the encoder's convolutions carry over unchanged (the network is fully
+    /// convolutional). Default <see cref="DefaultPretrainDownsampling"/>: on both phantom families at one labelled
+    /// subject it cost PCL nothing significant (thigh −0.011, p = 0.25) and gained on the other (contour +0.025,
+    /// p = 0.039) against pretraining on the fine-tuning grid, at a sixth of the pretraining time
+    /// (docs/experiments.md, third run). 1 pretrains on the fine-tuning grid (every study before 2026-12-07 evening).
+    /// </summary>
+    public int PretrainDownsampling
+    {
+        get;
+        init => field = value is >= 1 and <= 8 ? value : throw new ArgumentOutOfRangeException(nameof(PretrainDownsampling), value, $"{nameof(PretrainDownsampling)} must be in [1, 8], got {value}.");
+    } = DefaultPretrainDownsampling;
+
+    /// <summary>The preprocessing of the pretrainings: <see cref="Preprocessing"/> coarsened by <see cref="PretrainDownsampling"/>
+    /// (by less where the coarser spacing would exceed 20 mm; <see cref="PreprocessingOptions.Coarsened"/>).</summary>
+    public PreprocessingOptions PretrainPreprocessing => Preprocessing.Coarsened(PretrainDownsampling, Pretrain.Network.SizeMultiple);
+
     /// <summary>Validation subjects held out of <c>train</c> for model selection, in [0, 1000] (0 for none). Default 1.</summary>
     public int ValidationCount
     {

@@ -183,7 +183,8 @@ public sealed class LabelEfficiencyExperiment
         var watch = Stopwatch.StartNew();
         if (run.Kind == StudyRunKind.Pretrain)
         {
-            var stacks = study.Unlabeled.SelectMany(s => study.Prepare(s, o.Preprocessing).Stacks).ToList();
+            var frame = o.PretrainPreprocessing;
+            var stacks = study.Unlabeled.SelectMany(s => study.Prepare(s, frame).Stacks).ToList();
             var pretrainer = _pretrainers(WithMethod(o.Pretrain, run.Method.Contrastive()!.Value));
             var pretrained = pretrainer.Pretrain(stacks, dir, Forward(progress, stage, completed, total), cancellationToken);
             StudyStore.MarkDone(o, study, run, new JsonObject
@@ -193,7 +194,7 @@ public sealed class LabelEfficiencyExperiment
                 ["collapse_loss"] = Finite(pretrained.CollapseLoss),
                 ["collapse_restarts"] = pretrained.Restarts,
                 ["seconds"] = watch.Elapsed.TotalSeconds,
-                ["cropped"] = study.CropWarnings(study.Unlabeled),
+                ["cropped"] = study.CropWarnings(study.Unlabeled, frame),
             });
             return true;
         }
@@ -245,7 +246,7 @@ public sealed class LabelEfficiencyExperiment
         StudyStore.MarkDone(o, study, run, new JsonObject
         {
             ["run"] = JsonSerializer.SerializeToNode(result, StudyStore.JsonOptions),
-            ["cropped"] = study.CropWarnings(trainSubjects.Concat(valSubjects)),
+            ["cropped"] = study.CropWarnings(trainSubjects.Concat(valSubjects), o.Preprocessing),
         });
         progress?.Report(new ExperimentProgress($"done {key}", completed + 1, total));
         return true;

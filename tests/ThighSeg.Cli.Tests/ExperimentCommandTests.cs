@@ -237,10 +237,13 @@ public sealed class ExperimentCommandTests
     [TestCase("--sizes", "1,x")]
     [TestCase("--methods", "rnd,byol")]
     [TestCase("--repeats", "0")]
+    [TestCase("--pretrain-downsample", "0")]
+    [TestCase("--pretrain-downsample", "9")]
     public void Experiment_BadArguments_ExitWithCode2(string option, string value)
     {
         var r = Run([.. new[] { "experiment", "--data", _manifest, "--out", Path.Combine(_dir, "bad"), option, value }, .. Tiny]);
         Assert.That(r.Code, Is.EqualTo(2), r.Err);
+        Assert.That(r.Err, Does.Contain(option).And.Not.Contain("(Parameter"), "the message names the flag, never a library parameter");
         Assert.That(Directory.Exists(Path.Combine(_dir, "bad")), Is.False, "nothing is written for bad arguments");
     }
 
@@ -281,7 +284,8 @@ public sealed class ExperimentCommandTests
             Preprocessing: new PreprocessingOptions { TargetSize = 32, TargetSpacingMm = 6 },
             Pretrain: new PretrainOptions { Network = network, EmbeddingDim = 8, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 2, BatchSize = 4, LearningRate = 0.1, MinLearningRate = 0, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
             FineTune: new FineTuneOptions { Network = network, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 2, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } },
-            ValidationCount: 1);
+            ValidationCount: 1,
+            PretrainDownsampling: 1);
         using var output = new StringWriter();
         int code = DemoCommand.Run(output, Path.Combine(_dir, "demo"), Torch.ComputeDevice.Cpu, settings);
         string text = output.ToString();

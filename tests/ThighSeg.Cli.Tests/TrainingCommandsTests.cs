@@ -32,7 +32,12 @@ public sealed class TrainingCommandsTests
         var p = Run(pretrain);
         Assert.That(p.Code, Is.Zero, p.Err + p.Out);
         Assert.That(p.Out, Does.Contain("pretrained encoder"));
-        Assert.That(ModelArtifact.ReadManifest(pcl).Kind, Is.EqualTo(ModelKind.Encoder));
+        Assert.That(p.Out, Does.Contain("pretraining grid (--downsample 2): 16 px at 12 mm; the encoder is for fine-tuning at 32 px at 6 mm"), "a coarser pretraining grid by default");
+        var encoder = ModelArtifact.ReadManifest(pcl);
+        Assert.That(encoder.Kind, Is.EqualTo(ModelKind.Encoder));
+        Assert.That(encoder.Preprocessing!["TargetSize"]!.GetValue<int>(), Is.EqualTo(32), "the encoder records the grid fine-tuning from it uses");
+        Assert.That(encoder.Preprocessing!["pretraining_grid"]!["TargetSize"]!.GetValue<int>(), Is.EqualTo(16));
+        Assert.That(encoder.Preprocessing!["pretraining_grid"]!["downsampling"]!.GetValue<int>(), Is.EqualTo(2));
         var again = Run(pretrain);
         Assert.That(again.Out, Does.Contain("resumed"));
 
@@ -108,6 +113,8 @@ public sealed class TrainingCommandsTests
     [TestCase("pretrain", "--sigma", "0")]
     [TestCase("pretrain", "--positives", "fuzzy")]
     [TestCase("pretrain", "--positions", "anatomy")]
+    [TestCase("pretrain", "--downsample", "0")]
+    [TestCase("pretrain", "--downsample", "9")]
     [TestCase("finetune", "--encoder-lr-scale", "2")]
     [TestCase("finetune", "--steps-per-epoch", "-3")]
     [TestCase("finetune", "--min-lr", "0.5")]

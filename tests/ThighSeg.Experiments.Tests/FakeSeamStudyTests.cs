@@ -191,13 +191,52 @@ public sealed class FakeSeamStudyTests
         Assert.That(old!.Message, Does.Contain("no per-run settings").And.Contain("rnd S=1 repeat 0"));
     }
 
+    [Test]
+    public void PretrainDownsampling_PretrainsOnTheCoarserFrame_FineTunesOnTheNetworkFrame_AndChangesOnlyThePretrainedRuns()
+    {
+        var fine = new (FakePretrainer P, FakeSegmenter S)[] { (new(), new()), (new(), new()) };
+        var outputs = new[] { Path.Combine(_root, "frame-1"), Path.Combine(_root, "frame-2") };
+        var options = new[] { Options(1) with { PretrainDownsampling = 1 }, Options(1) with { PretrainDownsampling = 2 } };
+        Assert.That(Options(1).PretrainDownsampling, Is.EqualTo(ExperimentOptions.DefaultPretrainDownsampling).And.EqualTo(2), "the default");
+        for (int i = 0; i < 2; i++)
+        {
+            var (p, seg) = fine[i];
+            new LabelEfficiencyExperiment(options[i], _ => p, _ => seg).Run(_dataset, outputs[i]);
+        }
+
+        // 32 px at 6 mm; downsampled by 2: 16 px at 12 mm (the same 192 mm frame).
+        Assert.That(options[1].PretrainPreprocessing, Is.EqualTo(options[1].Preprocessing with { TargetSize = 16, TargetSpacingMm = 12 }));
+        Assert.That(fine[0].P.Sides, Has.All.EqualTo(32));
+        Assert.That(fine[1].P.Sides, Has.All.EqualTo(16));
+        Assert.That(fine[1].S.Sides, Has.All.EqualTo(32), "fine-tuning keeps the network's frame");
+
+        string Fingerprint(int study, string folder) =>
+            JsonNode.Parse(File.ReadAllText(Path.Combine(outputs[study], folder, LabelEfficiencyExperiment.DoneFile)))!["fingerprint"]!.GetValue<string>();
+        Assert.That(Fingerprint(1, Path.Combine("runs", "rnd-S01-r0")), Is.EqualTo(Fingerprint(0, Path.Combine("runs", "rnd-S01-r0"))),
+            "random initialisation does not depend on the pretraining frame: its runs are shared between such studies");
+        Assert.That(Fingerprint(1, Path.Combine("pretrain", "pcl")), Is.Not.EqualTo(Fingerprint(0, Path.Combine("pretrain", "pcl"))));
+        Assert.That(Fingerprint(1, Path.Combine("runs", "pcl-S01-r0")), Is.Not.EqualTo(Fingerprint(0, Path.Combine("runs", "pcl-S01-r0"))));
+        Assert.That(File.ReadAllText(Path.Combine(outputs[0], LabelEfficiencyExperiment.SettingsFile)), Does.Not.Contain("pretrain_preprocessing"),
+            "a study without the option writes the settings record it wrote before the option existed");
+        Assert.That(File.ReadAllText(Path.Combine(outputs[1], LabelEfficiencyExperiment.SettingsFile)), Does.Contain("pretrain_preprocessing"));
+
+        // The finished pretraining of the other frame is refused, naming the setting.
+        var ex = Assert.Throws<ExperimentException>(() => new LabelEfficiencyExperiment(options[1], _ => new FakePretrainer(), _ => new FakeSegmenter()).Run(_dataset, outputs[0]));
+        Assert.That(ex!.Setting, Does.StartWith("preprocessing."));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = Options(1) with { PretrainDownsampling = 9 });
+    }
+
     private sealed class FakePretrainer : IEncoderPretrainer
     {
         public int Calls { get; private set; }
 
+        /// <summary>The width and height of every stack given.</summary>
+        public List<int> Sides { get; } = [];
+
         public PretrainResult Pretrain(IReadOnlyList<SliceStack> stacks, string outputDirectory, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
         {
             Assert.That(stacks, Is.Not.Empty);
+            Sides.AddRange(stacks.SelectMany(s => new[] { s.Width, s.Height }));
             Calls++;
             Directory.CreateDirectory(outputDirectory);
             return new PretrainResult(outputDirectory, 1, 1.0, [1.0], Resumed: false);
@@ -210,10 +249,14 @@ public sealed class FakeSeamStudyTests
 
         public List<int> TrainingSubjects { get; } = [];
 
+        /// <summary>The width and height of every training stack given.</summary>
+        public List<int> Sides { get; } = [];
+
         public FineTuneResult FineTune(IReadOnlyList<SliceStack> labelled, string? pretrainedEncoder = null, LabelMap? classes = null, string? checkpointDirectory = null,
             IReadOnlyList<SliceStack>? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
         {
             Encoders.Add(pretrainedEncoder);
+            Sides.AddRange(labelled.SelectMany(s => new[] { s.Width, s.Height }));
             var subjects = labelled.Select(s => s.SubjectId).Distinct().ToList();
             TrainingSubjects.Add(subjects.Count);
             return new FineTuneResult(new LabelOneModel(classes!), 1, null, subjects, [], [1.0]);

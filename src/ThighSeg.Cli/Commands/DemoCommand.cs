@@ -27,9 +27,11 @@ internal static class DemoCommand
     /// <param name="Pretrain">PCL pretraining budget.</param>
     /// <param name="FineTune">Fine-tuning budget.</param>
     /// <param name="ValidationCount">Train phantoms held out for model selection.</param>
+    /// <param name="PretrainDownsampling">Pretraining grid factor: 1, the demo pretrains on its fine-tuning grid (the
+    /// 64 px x 3 mm frame is already coarse; the default 2 is for planned, native-resolution frames).</param>
     internal sealed record DemoSettings(
         int Unlabeled, int Labeled, int Test, int Seed, int PhantomSize,
-        PreprocessingOptions Preprocessing, PretrainOptions Pretrain, FineTuneOptions FineTune, int ValidationCount)
+        PreprocessingOptions Preprocessing, PretrainOptions Pretrain, FineTuneOptions FineTune, int ValidationCount, int PretrainDownsampling)
     {
         public static DemoSettings Default { get; } = Create();
 
@@ -40,14 +42,16 @@ internal static class DemoCommand
             // generation and evaluation: about 7 minutes. No flips (the AugmentationOptions default): they erase the
             // canonical medial/lateral orientation (docs/training.md). Instance norm: the configuration measured in
             // docs/experiments.md.
-            // These are the shared defaults (the library's, which the CLI flags also use) except instance norm and the seed.
+            // These are the shared defaults (the library's, which the CLI flags also use) except instance norm, the seed
+            // and the pretraining grid.
             var network = new UNetOptions { Norm = NormKind.Instance };
             return new DemoSettings(
                 Unlabeled: 12, Labeled: 2, Test: 4, Seed: 42, PhantomSize: 160,
                 Preprocessing: new PreprocessingOptions { TargetSize = NetworkFlags.DefaultSize, TargetSpacingMm = NetworkFlags.DefaultSpacingMm },
                 Pretrain: new PretrainOptions { Network = network, Schedule = PretrainOptions.DefaultSchedule with { Seed = 42 } },
                 FineTune: new FineTuneOptions { Network = network, Schedule = FineTuneOptions.DefaultSchedule with { Seed = 42 } },
-                ValidationCount: FinetuneFlags.DefaultValidation);
+                ValidationCount: FinetuneFlags.DefaultValidation,
+                PretrainDownsampling: 1);
         }
 
         public int Subjects => Unlabeled + Labeled + Test;
@@ -117,6 +121,7 @@ internal static class DemoCommand
             Sizes = [1], Methods = [InitMethod.Rnd, InitMethod.Pcl], Repeats = 1,
             Pretrain = settings.Pretrain, FineTune = settings.FineTune, Preprocessing = settings.Preprocessing,
             ValidationCount = settings.ValidationCount, Seed = settings.Seed, Device = device, KeepLargestComponent = true,
+            PretrainDownsampling = settings.PretrainDownsampling,
         };
         var result = ConsoleProgress.Run(console, p => new LabelEfficiencyExperiment(options).Run(dataset, Path.Combine(root, "experiment"), p));
         string plot = Path.Combine(result.OutputDirectory, "dice-per-muscle.png");

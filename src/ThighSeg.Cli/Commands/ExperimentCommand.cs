@@ -43,6 +43,11 @@ internal static class ExperimentCommand
             }
             var dataset = flags.OpenData(parse);
             (options, var preprocessingPlan) = flags.Configure(parse, options, dataset, output);
+            if (options.PretrainPreprocessing is var frame && frame != options.Preprocessing && options.Methods.Any(m => m != InitMethod.Rnd))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"pretraining grid ({flags.PretrainDownsample.Name}): {frame.TargetSize} px at {frame.TargetSpacingMm:0.###} mm; fine-tuning and evaluation at {options.Preprocessing.TargetSize} px at {options.Preprocessing.TargetSpacingMm:0.###} mm"));
+            }
             experiment = new LabelEfficiencyExperiment(options);
             string outDir = parse.GetValue(flags.Out)!;
             var console = ConsoleProgress.Console(output);
@@ -210,7 +215,7 @@ internal static class ExperimentCommand
         }
         catch (ArgumentException ex)
         {
-            throw new UsageException($"--methods: {ex.Message}");
+            throw new UsageException($"--methods {text}: {Flag.Reason(ex)}");
         }
     }
 

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using ThighSeg.Cli.Reports;
 using ThighSeg.Core;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
+using ThighSeg.Experiments;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Training;
 
@@ -25,10 +27,11 @@ internal static class PretrainCommand
         method.AcceptOnlyFromAmong("pcl", "gcl", "simclr");
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder for checkpoint and encoder model.", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an encoder model in --out that another run wrote (one with no checkpoint to resume)." };
+        var downsample = new Option<int>("--downsample") { Description = "Pretrain on a grid this many times coarser than the planned (or given) one, over the same field of view (about 1/N^2 of the compute); the encoder records the fine-tuning grid, which finetune --init uses.", DefaultValueFactory = _ => ExperimentOptions.DefaultPretrainDownsampling };
         var network = new NetworkFlags();
         var pretrain = new PretrainFlags();
         var cmd = new Command("pretrain", "Pretrain a U-Net encoder on unlabelled subjects with positional contrastive learning (or GCL / SimCLR).");
-        foreach (var o in new Option[] { data, method, outDir, overwrite }.Concat(pretrain.All).Concat(network.All))
+        foreach (var o in new Option[] { data, method, outDir, overwrite, downsample }.Concat(pretrain.All).Concat(network.All))
         {
             cmd.Options.Add(o);
         }
@@ -41,16 +44,30 @@ internal static class PretrainCommand
             OutputGuard.RefuseOtherRunsResults(modelDir, outDir.Name, parse.GetValue(overwrite), ContrastivePretrainer.CheckpointFile,
                 [ModelArtifact.ManifestFile, ContrastivePretrainer.WeightsFile], $"Choose another folder, or pass {overwrite.Name} to replace it.");
             var dataset = TrainingData.Open(data.Name, parse.GetValue(data)!);
-            var (prep, net, plan) = network.Configure(parse, dataset, output);
-            options = options with { Network = net };
             var subjects = dataset.SubjectsIn(DatasetSplit.Unlabeled);
             if (subjects.Count == 0)
             {
                 throw new ThighSegException($"{parse.GetValue(data)} has no 'unlabeled' subjects; self-supervised pretraining needs unlabelled scans.");
             }
-            output.WriteLine($"pretrain {m}: {subjects.Count} unlabelled subjects, preparing slices...");
-            var stacks = TrainingData.Prepare(dataset, subjects, prep, withLabels: false, output);
-            var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = TrainingData.PreprocessingJson(prep, plan) };
+            var (prep, net, plan) = network.Configure(parse, dataset, output);
+            options = options with { Network = net };
+            int requested = parse.GetValue(downsample);
+            var grid = Flag.Bind(downsample, requested, "factor", () => prep.Coarsened(requested, net.SizeMultiple));
+            var manifestPreprocessing = TrainingData.PreprocessingJson(prep, plan);
+            if (grid != prep)
+            {
+                int factor = (int)Math.Round(grid.TargetSpacingMm / prep.TargetSpacingMm);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"pretraining grid ({downsample.Name} {factor}): {grid.TargetSize} px at {grid.TargetSpacingMm:0.###} mm; the encoder is for fine-tuning at {prep.TargetSize} px at {prep.TargetSpacingMm:0.###} mm"));
+                manifestPreprocessing[TrainingData.PretrainingGridKey] = new JsonObject
+                {
+                    ["downsampling"] = factor,
+                    ["TargetSize"] = grid.TargetSize,
+                    ["TargetSpacingMm"] = grid.TargetSpacingMm,
+                };
+            }
+            var stacks = TrainingData.Prepare(dataset, subjects, grid, withLabels: false, output);
+            var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = manifestPreprocessing };
             var console = ConsoleProgress.Console(output);
             var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, modelDir, p));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

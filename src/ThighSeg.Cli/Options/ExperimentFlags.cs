@@ -26,6 +26,8 @@ internal sealed class ExperimentFlags
 
     public Option<string[]> Pretrained { get; } = new("--pretrained") { Description = "Reuse an existing pretrained encoder instead of pretraining: METHOD=MODEL_DIR (repeatable).", AllowMultipleArgumentsPerToken = true };
 
+    public Option<int> PretrainDownsample { get; } = new("--pretrain-downsample") { Description = "Pretrain on a grid this many times coarser than the fine-tuning's (the same field of view; about 1/N^2 of the compute); fine-tuning and evaluation keep the network's grid.", DefaultValueFactory = _ => ExperimentOptions.DefaultPretrainDownsampling };
+
     public NetworkFlags Network { get; } = new();
 
     public PretrainFlags Pretrain { get; } = new("pretrain-");
@@ -39,7 +41,7 @@ internal sealed class ExperimentFlags
     public Option<bool> Largest { get; } = new("--largest-component") { Description = "Keep only the largest connected component of each label per thigh." };
 
     /// <summary>Every flag of the study.</summary>
-    public IEnumerable<Option> All => new Option[] { Data, Out, Sizes, Methods, Repeats, Pretrained, Tta, NoTta, Largest }.Concat(Pretrain.All).Concat(Finetune.All).Concat(Network.All);
+    public IEnumerable<Option> All => new Option[] { Data, Out, Sizes, Methods, Repeats, Pretrained, PretrainDownsample, Tta, NoTta, Largest }.Concat(Pretrain.All).Concat(Finetune.All).Concat(Network.All);
 
     /// <summary>The study's options.</summary>
     /// <exception cref="UsageException">A value is invalid (the message names the flag).</exception>
@@ -68,7 +70,9 @@ internal sealed class ExperimentFlags
             KeepLargestComponent = parse.GetValue(Largest),
             PretrainedEncoders = ExperimentCommand.ParsePretrained(parse.GetValue(Pretrained)),
         };
-        return Flag.Bind(Repeats, repeatCount, nameof(ExperimentOptions.Repeats), () => options with { Repeats = repeatCount });
+        options = Flag.Bind(Repeats, repeatCount, nameof(ExperimentOptions.Repeats), () => options with { Repeats = repeatCount });
+        int downsample = parse.GetValue(PretrainDownsample);
+        return Flag.Bind(PretrainDownsample, downsample, nameof(ExperimentOptions.PretrainDownsampling), () => options with { PretrainDownsampling = downsample });
     }
 
     /// <summary>

@@ -29,19 +29,25 @@ internal static class Flag
     /// <summary>"--flag VALUE: reason", with the library's property name replaced by the flag.</summary>
     public static string Describe(Option option, object? value, string property, ArgumentException ex)
     {
-        string message = ex.Message;
-        int cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        if (cut >= 0)
-        {
-            message = message[..cut];
-        }
-        message = message.Split('\n')[0].Trim();
+        string message = Reason(ex);
         if (message.StartsWith(property + " ", StringComparison.Ordinal))
         {
             message = message[(property.Length + 1)..];
         }
         message = message.Replace(property, option.Name, StringComparison.Ordinal);
         return string.Create(CultureInfo.InvariantCulture, $"{option.Name} {Format(value)}: {message}");
+    }
+
+    /// <summary>The first line of <paramref name="ex"/>'s message without the runtime's "(Parameter 'name')" suffix.</summary>
+    public static string Reason(ArgumentException ex)
+    {
+        string message = ex.Message;
+        int cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (cut >= 0)
+        {
+            message = message[..cut];
+        }
+        return message.Split('\n')[0].Trim();
     }
 
     private static string Format(object? value) => value switch

@@ -52,6 +52,13 @@ internal static class TrainingData
         return stacks;
     }
 
+    /// <summary>
+    /// The key, in an encoder manifest's preprocessing section, of the coarser grid it was pretrained on
+    /// (<c>pretrain --downsample</c>): <c>{"downsampling": N, "TargetSize": ..., "TargetSpacingMm": ...}</c>. The
+    /// section itself describes the grid fine-tuning from the encoder uses; readers of preprocessing ignore the key.
+    /// </summary>
+    public const string PretrainingGridKey = "pretraining_grid";
+
     /// <summary>The preprocessing description stored in model manifests (one format, owned by <see cref="VolumeSegmenter"/>),
     /// with the plan that chose it under <c>plan</c> when there is one (readers ignore it; old manifests have none).</summary>
     public static JsonObject PreprocessingJson(PreprocessingOptions p, PreprocessingPlan? plan = null)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ThighSeg.Core.Abstractions;
 
 namespace ThighSeg.Core.Preprocessing;
 
@@ -9,8 +10,10 @@ public sealed record PreprocessingOptions
     public double TargetSpacingMm
     {
         get;
-        init => field = value is >= 0.05 and <= 20 ? value : throw new ArgumentOutOfRangeException(nameof(TargetSpacingMm), value, "TargetSpacingMm must be in [0.05, 20] mm.");
+        init => field = value is >= 0.05 and <= MaxSpacingMm ? value : throw new ArgumentOutOfRangeException(nameof(TargetSpacingMm), value, "TargetSpacingMm must be in [0.05, 20] mm.");
     } = 1.5;
+
+    private const double MaxSpacingMm = 20;
 
     /// <summary>Width and height of network slices in pixels (8..2048; default 128).</summary>
     public int TargetSize
@@ -46,6 +49,33 @@ public sealed record PreprocessingOptions
 
     /// <summary>Defaults: 1.5 mm, 128 px, split thighs, percentiles 1 and 99.</summary>
     public static PreprocessingOptions Default { get; } = new();
+
+    /// <summary>
+    /// The same field of view on a coarser grid: <see cref="TargetSpacingMm"/> times the factor and
+    /// <see cref="TargetSize"/> divided by it, rounded up to a multiple of <paramref name="sizeMultiple"/> (the network's
+    /// <see cref="UNetOptions.SizeMultiple"/>), so the frame never shrinks. The factor is lowered, down to 1, until the
+    /// spacing stays within the 20 mm that <see cref="TargetSpacingMm"/> allows (a grid that coarse is already far
+    /// below any muscle's size). A factor of 1 returns this instance.
+    /// </summary>
+    /// <param name="factor">Downsampling factor, in [1, 8].</param>
+    /// <param name="sizeMultiple">The size the result must be a multiple of, in [1, 2048].</param>
+    /// <exception cref="ArgumentOutOfRangeException">A factor or multiple out of range.</exception>
+    public PreprocessingOptions Coarsened(int factor, int sizeMultiple)
+    {
+        Check.InRange(factor, 1, 8, nameof(factor));
+        Check.InRange(sizeMultiple, 1, 2048, nameof(sizeMultiple));
+        while (factor > 1 && TargetSpacingMm * factor > MaxSpacingMm)
+        {
+            factor--;
+        }
+        if (factor == 1)
+        {
+            return this;
+        }
+        int size = (TargetSize + factor - 1) / factor;
+        size = Math.Max(sizeMultiple, (size + sizeMultiple - 1) / sizeMultiple * sizeMultiple);
+        return this with { TargetSize = Math.Clamp(size, 8, 2048), TargetSpacingMm = TargetSpacingMm * factor };
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> when values are inconsistent with each other.</summary>
     public void Validate()

@@ -7,8 +7,8 @@ namespace ThighSeg.Experiments;
 /// <summary>One opened study: its data, folder, splits, plan, run fingerprints, and the subjects prepared so far.</summary>
 internal sealed class Study(Dataset dataset, string output, IReadOnlyList<CaseSplits> splits, IReadOnlyList<string> test, IReadOnlyList<string> unlabeled, IReadOnlyList<StudyRun> plan)
 {
-    private readonly Dictionary<string, PreparedSubject> _prepared = new(StringComparer.Ordinal);
-    private Preprocessor? _preprocessor;
+    private readonly Dictionary<(string Subject, PreprocessingOptions Options), PreparedSubject> _prepared = [];
+    private readonly Dictionary<PreprocessingOptions, Preprocessor> _preprocessors = [];
 
     /// <summary>The dataset the study runs on.</summary>
     public Dataset Dataset { get; } = dataset;
@@ -31,19 +31,25 @@ internal sealed class Study(Dataset dataset, string output, IReadOnlyList<CaseSp
     /// <summary>The fingerprint of each run's settings, by run index (<see cref="StudyPlan.Fingerprint"/>).</summary>
     public Dictionary<int, string> Fingerprints { get; } = [];
 
-    /// <summary>The <see cref="PreparedSubject.CropWarning"/>s of those of <paramref name="subjects"/> prepared so far, as a JSON array.</summary>
-    public JsonArray CropWarnings(IEnumerable<string> subjects) =>
-        new([.. subjects.Select(s => _prepared.TryGetValue(s, out var p) ? p.CropWarning : null).OfType<string>().Select(w => (JsonNode)w)]);
+    /// <summary>The <see cref="PreparedSubject.CropWarning"/>s of those of <paramref name="subjects"/> prepared so far with
+    /// <paramref name="options"/>, as a JSON array.</summary>
+    public JsonArray CropWarnings(IEnumerable<string> subjects, PreprocessingOptions options) =>
+        new([.. subjects.Select(s => _prepared.TryGetValue((s, options), out var p) ? p.CropWarning : null).OfType<string>().Select(w => (JsonNode)w)]);
 
-    /// <summary>Loads and preprocesses <paramref name="subject"/> once; later calls return the same prepared subject.</summary>
+    /// <summary>Loads and preprocesses <paramref name="subject"/> with <paramref name="options"/> once; later calls with
+    /// equal options return the same prepared subject.</summary>
     public PreparedSubject Prepare(string subject, PreprocessingOptions options)
     {
-        if (!_prepared.TryGetValue(subject, out var p))
+        if (!_prepared.TryGetValue((subject, options), out var p))
         {
-            _preprocessor ??= new Preprocessor(options);
+            if (!_preprocessors.TryGetValue(options, out var preprocessor))
+            {
+                preprocessor = new Preprocessor(options);
+                _preprocessors[options] = preprocessor;
+            }
             var loaded = Dataset.Load(subject);
-            p = _preprocessor.Prepare(loaded.Image, loaded.Labels, subject);
-            _prepared[subject] = p;
+            p = preprocessor.Prepare(loaded.Image, loaded.Labels, subject);
+            _prepared[(subject, options)] = p;
         }
         return p;
     }

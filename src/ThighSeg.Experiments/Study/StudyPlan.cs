@@ -61,6 +61,7 @@ internal static class StudyPlan
         if (run.Kind == StudyRunKind.Pretrain)
         {
             settings["pretrain"] = ModelArtifact.OptionsJson(LabelEfficiencyExperiment.WithMethod(o.Pretrain, run.Method.Contrastive()!.Value));
+            settings["preprocessing"] = VolumeSegmenter.PreprocessingJson(o.PretrainPreprocessing);
         }
         else
         {
@@ -74,8 +75,8 @@ internal static class StudyPlan
                 ? $"pretraining {study.Fingerprints[d]}"
                 : o.PretrainedEncoders.TryGetValue(run.Method, out var given) ? given : "random";
             settings["finetune"] = ModelArtifact.OptionsJson(LabelEfficiencyExperiment.WithSeed(o.FineTune, RunSeed(o, key.Repeat, key.Size)));
+            settings["preprocessing"] = VolumeSegmenter.PreprocessingJson(o.Preprocessing);
         }
-        settings["preprocessing"] = VolumeSegmenter.PreprocessingJson(o.Preprocessing);
         settings["dataset"] = DatasetJson(study.Dataset);
         return settings;
     }
@@ -107,21 +108,30 @@ internal static class StudyPlan
     }
 
     /// <summary>The settings of the whole study, as written into the settings record and the provenance.</summary>
-    internal static JsonObject SettingsJson(ExperimentOptions o, Dataset dataset) => new()
+    internal static JsonObject SettingsJson(ExperimentOptions o, Dataset dataset)
     {
-        ["sizes"] = new JsonArray([.. o.Sizes.Select(s => (JsonNode)s)]),
-        ["methods"] = new JsonArray([.. o.Methods.Select(m => (JsonNode)m.Name())]),
-        ["repeats"] = o.Repeats,
-        ["validation_count"] = o.ValidationCount,
-        ["seed"] = o.Seed,
-        ["flip_tta"] = o.FlipTta,
-        ["keep_largest_component"] = o.KeepLargestComponent,
-        ["pretrain"] = ModelArtifact.OptionsJson(o.Pretrain),
-        ["finetune"] = ModelArtifact.OptionsJson(o.FineTune),
-        ["preprocessing"] = VolumeSegmenter.PreprocessingJson(o.Preprocessing),
-        ["pretrained_encoders"] = new JsonObject(o.PretrainedEncoders.Select(kv => KeyValuePair.Create(kv.Key.Name(), (JsonNode?)kv.Value))),
-        ["dataset"] = DatasetJson(dataset),
-    };
+        var settings = new JsonObject
+        {
+            ["sizes"] = new JsonArray([.. o.Sizes.Select(s => (JsonNode)s)]),
+            ["methods"] = new JsonArray([.. o.Methods.Select(m => (JsonNode)m.Name())]),
+            ["repeats"] = o.Repeats,
+            ["validation_count"] = o.ValidationCount,
+            ["seed"] = o.Seed,
+            ["flip_tta"] = o.FlipTta,
+            ["keep_largest_component"] = o.KeepLargestComponent,
+            ["pretrain"] = ModelArtifact.OptionsJson(o.Pretrain),
+            ["finetune"] = ModelArtifact.OptionsJson(o.FineTune),
+            ["preprocessing"] = VolumeSegmenter.PreprocessingJson(o.Preprocessing),
+            ["pretrained_encoders"] = new JsonObject(o.PretrainedEncoders.Select(kv => KeyValuePair.Create(kv.Key.Name(), (JsonNode?)kv.Value))),
+            ["dataset"] = DatasetJson(dataset),
+        };
+        if (o.PretrainPreprocessing != o.Preprocessing)
+        {
+            // Only when used, so that the records of studies before the option still compare equal.
+            settings["pretrain_preprocessing"] = VolumeSegmenter.PreprocessingJson(o.PretrainPreprocessing);
+        }
+        return settings;
+    }
 
     /// <summary>Calls <paramref name="add"/> with the dotted path and compact JSON of every leaf of <paramref name="node"/>.</summary>
     private static void Flatten(JsonNode? node, string path, Action<string, string> add)
