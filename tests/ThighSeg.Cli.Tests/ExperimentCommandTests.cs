@@ -49,6 +49,7 @@ public sealed class ExperimentCommandTests
         string outDir = Path.Combine(_dir, "exp");
         var first = Experiment(outDir, "--sizes", "1,2");
         Assert.That(first.Code, Is.Zero, first.Err + first.Out);
+        Assert.That(first.Out, Does.Contain("pretraining grid (--pretrain-downsample): 16 px at 12 mm; fine-tuning and evaluation at 32 px at 6 mm"));
         foreach (var file in new[] { "metrics.csv", "summary.csv", "summary.md", "wilcoxon.csv", "provenance.json", "montage.png", "efficiency.png", "experiment.json", "splits-r0.json" })
         {
             Assert.That(File.Exists(Path.Combine(outDir, file)), Is.True, file);
@@ -96,6 +97,7 @@ public sealed class ExperimentCommandTests
         {
             Assert.That(r.Out, Does.Contain("network and preprocessing from --pretrained: 32 px at 6 mm, F=4, instance norm"));
             Assert.That(r.Out, Does.Not.Contain("plan: "));
+            Assert.That(r.Out, Does.Not.Contain("pretraining grid"), "nothing is pretrained: the given encoder was pretrained on 16 px, and fine-tuning uses the 32 px it records");
             Assert.That(File.Exists(Path.Combine(outDir, "plan.json")), Is.False);
         });
         var conflict = Run([.. new[] { "experiment", "--data", _manifest, "--out", Path.Combine(_dir, "exp-given-64"), "--methods", "pcl", "--pretrained", $"pcl={encoder}", "--size", "64" }, .. budget]);

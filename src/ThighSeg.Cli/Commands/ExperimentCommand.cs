@@ -43,7 +43,8 @@ internal static class ExperimentCommand
             }
             var dataset = flags.OpenData(parse);
             (options, var preprocessingPlan) = flags.Configure(parse, options, dataset, output);
-            if (options.PretrainPreprocessing is var frame && frame != options.Preprocessing && options.Methods.Any(m => m != InitMethod.Rnd))
+            if (options.PretrainPreprocessing is var frame && frame != options.Preprocessing &&
+                options.Methods.Any(m => m != InitMethod.Rnd && !options.PretrainedEncoders.ContainsKey(m)))
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"pretraining grid ({flags.PretrainDownsample.Name}): {frame.TargetSize} px at {frame.TargetSpacingMm:0.###} mm; fine-tuning and evaluation at {options.Preprocessing.TargetSize} px at {options.Preprocessing.TargetSpacingMm:0.###} mm"));

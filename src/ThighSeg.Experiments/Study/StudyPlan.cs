@@ -46,7 +46,8 @@ internal static class StudyPlan
     internal static int RunSeed(ExperimentOptions o, int repeat, int size) => unchecked((RepeatSeed(o, repeat) * 31) + size);
 
     /// <summary>
-    /// The settings one run depends on, and nothing else: the study's seed, the dataset, preprocessing, and the
+    /// The settings one run depends on, and nothing else: the study's seed, the dataset, preprocessing (a pretraining's
+    /// own grid, <see cref="ExperimentOptions.PretrainPreprocessing"/>), and the
     /// pretraining options (a pretraining) or the fine-tuning options with the run's seed, its method, size, repeat,
     /// validation count, prediction options and the encoder it starts from (a fine-tuning). The fingerprint of a
     /// fine-tuning's pretraining must already be in <see cref="Study.Fingerprints"/>.
