@@ -1,4 +1,5 @@
 using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Inference;
 using static ThighSeg.Cli.Tests.Support.CliRunner;
 
 namespace ThighSeg.Cli.Tests;
@@ -38,6 +39,9 @@ public sealed class TrainingCommandsTests
         Assert.That(encoder.Preprocessing!["TargetSize"]!.GetValue<int>(), Is.EqualTo(32), "the encoder records the grid fine-tuning from it uses");
         Assert.That(encoder.Preprocessing!["pretraining_grid"]!["TargetSize"]!.GetValue<int>(), Is.EqualTo(16));
         Assert.That(encoder.Preprocessing!["pretraining_grid"]!["downsampling"]!.GetValue<int>(), Is.EqualTo(2));
+        var pretrainingGrid = VolumeSegmenter.ReadPreprocessing(encoder.Preprocessing!["pretraining_grid"]!.AsObject(), pcl);
+        var fineTuningGrid = VolumeSegmenter.ReadPreprocessing(encoder.Preprocessing, pcl);
+        Assert.That(pretrainingGrid, Is.EqualTo(fineTuningGrid.Coarsened(2, 16)), "the whole pretraining grid is recorded through the one preprocessing serialiser");
         var again = Run(pretrain);
         Assert.That(again.Out, Does.Contain("resumed"));
 

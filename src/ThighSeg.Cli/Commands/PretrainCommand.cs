@@ -7,6 +7,7 @@ using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Experiments;
 using ThighSeg.Torch.Artifacts;
+using ThighSeg.Torch.Inference;
 using ThighSeg.Torch.Training;
 
 namespace ThighSeg.Cli.Commands;
@@ -59,12 +60,9 @@ internal static class PretrainCommand
                 int factor = (int)Math.Round(grid.TargetSpacingMm / prep.TargetSpacingMm);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"pretraining grid ({downsample.Name} {factor}): {grid.TargetSize} px at {grid.TargetSpacingMm:0.###} mm; the encoder is for fine-tuning at {prep.TargetSize} px at {prep.TargetSpacingMm:0.###} mm"));
-                manifestPreprocessing[TrainingData.PretrainingGridKey] = new JsonObject
-                {
-                    ["downsampling"] = factor,
-                    ["TargetSize"] = grid.TargetSize,
-                    ["TargetSpacingMm"] = grid.TargetSpacingMm,
-                };
+                var gridJson = VolumeSegmenter.PreprocessingJson(grid);
+                gridJson["downsampling"] = factor;
+                manifestPreprocessing[TrainingData.PretrainingGridKey] = gridJson;
             }
             var stacks = TrainingData.Prepare(dataset, subjects, grid, withLabels: false, output);
             var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = manifestPreprocessing };
