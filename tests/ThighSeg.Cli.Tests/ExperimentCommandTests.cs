@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ThighSeg.Cli.Commands;
+using ThighSeg.Cli.Tests.Support;
 using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Preprocessing;
 using ThighSeg.IO;
@@ -233,6 +234,26 @@ public sealed class ExperimentCommandTests
         var noUnlabeled = Run([.. new[] { "experiment", "--data", Path.Combine(cohort2, "manifest.csv"), "--out", Path.Combine(_dir, "x2"), "--sizes", "1", "--methods", "rnd,pcl" }, .. Tiny]);
         Assert.That(noUnlabeled.Code, Is.EqualTo(1));
         Assert.That(noUnlabeled.Err, Does.Contain("'pcl'").And.Contain("unlabelled"));
+    }
+
+    [Test]
+    public void Experiment_WarnsAboutAnUnlabelledScanWhoseTablePositionsOverlapNoOthers()
+    {
+        string cohort = Path.Combine(_dir, "moved-origin");
+        Assert.That(Run("synth", "--out", cohort, "--subjects", "6", "--labeled", "2", "--test", "1", "--size", "48").Code, Is.Zero);
+        CohortEdits.MoveAlongTable(Path.Combine(cohort, "images", "sub-005.nii.gz"), 2000);
+        string outDir = Path.Combine(_dir, "moved-origin-exp");
+        var r = Run([.. new[] { "experiment", "--data", Path.Combine(cohort, "manifest.csv"), "--out", outDir, "--sizes", "1", "--methods", "pcl" }, .. Tiny]);
+        // The console wraps long lines; the test reads them as one.
+        static string Flat(string text) => string.Join(' ', text.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+            Assert.That(Flat(r.Out), Does.Contain("warning: pcl pretraining: 1 scan(s) share no table position with any other scan").And.Contain("sub-005 (z ")
+                .And.Contain("pass --positions index."));
+        });
+        var collected = Run([.. new[] { "experiment", "--data", Path.Combine(cohort, "manifest.csv"), "--out", outDir, "--sizes", "1", "--methods", "pcl", "--collect" }, .. Tiny]);
+        Assert.That(Flat(collected.Out), Does.Contain("sub-005 (z "), "the warning is kept with the pretraining run, so collecting the reports repeats it");
     }
 
     [TestCase("--sizes", "0")]

@@ -1,3 +1,4 @@
+using ThighSeg.Cli.Tests.Support;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
 using static ThighSeg.Cli.Tests.Support.CliRunner;
@@ -235,5 +236,30 @@ public sealed class TrainingCommandsTests
         var r = Run("predict", "--model", seg, "--input", image, "--out", pred, "--device", "cpu", "--precision", "bf16", "--channels-last");
         Assert.That(r.Code, Is.Zero, r.Err + r.Out);
         Assert.That(Directory.EnumerateFiles(pred, "*.nii.gz"), Is.Not.Empty);
+    }
+
+    [Test]
+    public void Pretrain_WarnsAboutAScanWhoseTablePositionsOverlapNoOthers_WithScannerPositionsOnly()
+    {
+        string cohort = Path.Combine(_dir, "cohort");
+        Assert.That(Run("synth", "--out", cohort, "--subjects", "6", "--labeled", "2", "--test", "1", "--size", "64").Code, Is.Zero);
+        // sub-006's origin moved 2 m down the table, as a file whose origin was reset among files in scanner coordinates.
+        CohortEdits.MoveAlongTable(Path.Combine(cohort, "images", "sub-006.nii.gz"), -2000);
+        string[] Pretrain(string positions) => ["pretrain", "--data", Path.Combine(cohort, "manifest.csv"), "--out", Path.Combine(_dir, positions),
+            "--epochs", "1", "--steps-per-epoch", "1", "--batch", "4", "--filters", "4", "--size", "32", "--spacing", "6", "--embedding", "8",
+            "--positions", positions, "--device", "cpu"];
+
+        var scanner = Run(Pretrain("scanner"));
+        var index = Run(Pretrain("index"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(scanner.Code, Is.Zero, scanner.Err + scanner.Out);
+            Assert.That(scanner.Out, Does.Contain("warning: 1 scan(s) share no table position with any other scan").And.Contain("sub-006 (z ")
+                .And.Contain("pass --positions index."));
+            Assert.That(scanner.Out, Does.Not.Contain("sub-004 (z").And.Not.Contain("PositionSource"), "the CLI names its flag, not the library's setting");
+            Assert.That(index.Code, Is.Zero, index.Err + index.Out);
+            Assert.That(index.Out, Does.Not.Contain("share no table position"), "slice-index positions do not compare table positions");
+        });
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using ThighSeg.Cli.Options;
 using ThighSeg.Cli.Reports;
+using ThighSeg.Core.Data;
 using ThighSeg.Experiments;
 
 namespace ThighSeg.Cli.Commands;
@@ -179,7 +181,8 @@ internal static class ExperimentCommand
         foreach (string w in result.Warnings)
         {
             // The library's remedy names its settings; the CLI names the flags that set them.
-            string text = w.Replace(LabelEfficiencyExperiment.FrameRemedy, frameRemedy, StringComparison.Ordinal);
+            string text = w.Replace(LabelEfficiencyExperiment.FrameRemedy, frameRemedy, StringComparison.Ordinal)
+                .Replace(SlicePositions.IsolationRemedy, PretrainFlags.IsolationRemedy, StringComparison.Ordinal);
             console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(text)}");
         }
     }

@@ -65,6 +65,11 @@ internal static class PretrainCommand
                 manifestPreprocessing[TrainingData.PretrainingGridKey] = gridJson;
             }
             var stacks = TrainingData.Prepare(dataset, subjects, grid, withLabels: false, output);
+            if (options.Method == ContrastiveMethod.Pcl && options.Positions == PositionSource.ScannerZ
+                && SlicePositions.DescribeIsolated(SlicePositions.Isolated(stacks), PretrainFlags.IsolationRemedy) is string isolated)
+            {
+                output.WriteLine($"warning: {isolated}");
+            }
             var pretrainer = new ContrastivePretrainer(options, network.DeviceValue(parse)) { Preprocessing = manifestPreprocessing };
             var console = ConsoleProgress.Console(output);
             var result = TrainingData.WithProgress(console, $"pretrain {m.ToString().ToLowerInvariant()}", p => pretrainer.Pretrain(stacks, modelDir, p));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ThighSeg.Core.Abstractions;
+using ThighSeg.Core.Data;
 
 namespace ThighSeg.Cli.Options;
 
@@ -26,6 +27,9 @@ internal sealed class PretrainFlags
     public Option<double> Sigma { get; } = new("--sigma") { Description = "PCL with --positives soft: sigma of the position kernel, in (0, 1].", DefaultValueFactory = _ => Defaults.Sigma };
 
     public Option<string> Positions { get; } = new Option<string>("--positions") { Description = "PCL slice positions: scanner (the scanner's z, scaled over the unlabelled set: equal table positions are positives even when scans cover different ranges) or index ((k + 1) / K within each scan, the paper's; for files whose origin was lost).", DefaultValueFactory = _ => Defaults.Positions == PositionSource.ScannerZ ? "scanner" : "index" }.AcceptOnlyFromAmong("scanner", "index");
+
+    /// <summary><see cref="SlicePositions.IsolationRemedy"/> in the CLI's terms.</summary>
+    public const string IsolationRemedy = "If their origins were reset or come from another positioning, pass --positions index.";
 
     public Option<int> Embedding { get; } = new("--embedding") { Description = "Projection size D of the pretraining head.", DefaultValueFactory = _ => Defaults.EmbeddingDim };
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ThighSeg.Core.Abstractions;
 
 namespace ThighSeg.Core.Data;
@@ -51,4 +52,50 @@ public static class SlicePositions
         double range = hi - lo;
         return [.. stacks.Select(st => st.WithPositions([.. st.AxialMm!.Select(v => Math.Clamp((v - lo) / range, 0, 1))]))];
     }
+
+    /// <summary>What to do about <see cref="Isolated"/> scans, in the library's terms (a front end may name its own flags).</summary>
+    public const string IsolationRemedy =
+        "If their origins were reset or come from another positioning, take positions from the slice index instead (PositionSource.SliceIndex).";
+
+    /// <summary>
+    /// The subjects whose axial range (over all their stacks) overlaps no other subject's: with scanner positions such a
+    /// scan shares no table position with any other, so PCL never pairs it with the same anatomy elsewhere. The usual
+    /// cause is an origin that was reset (a file that starts at z = 0 among files in scanner coordinates) or a subject
+    /// positioned differently. Needs at least three subjects with axial coordinates (with two, neither is the odd one);
+    /// stacks without coordinates are ignored. Ranges that touch count as overlapping.
+    /// </summary>
+    public static IReadOnlyList<IsolatedScan> Isolated(IReadOnlyList<SliceStack> stacks)
+    {
+        ArgumentNullException.ThrowIfNull(stacks);
+        var ranges = stacks
+            .Where(st => st?.AxialMm is { Count: > 0 })
+            .GroupBy(st => st.SubjectId, StringComparer.Ordinal)
+            .Select(g => new IsolatedScan(g.Key, g.SelectMany(st => st.AxialMm!).Min(), g.SelectMany(st => st.AxialMm!).Max()))
+            .ToList();
+        if (ranges.Count < 3)
+        {
+            return [];
+        }
+        return [.. ranges.Where(r => !ranges.Any(o => !ReferenceEquals(o, r) && r.FromMm <= o.ToMm && o.FromMm <= r.ToMm))];
+    }
+
+    /// <summary>One line naming <paramref name="isolated"/> scans (at most five by name) and <paramref name="remedy"/>,
+    /// or null when there are none.</summary>
+    public static string? DescribeIsolated(IReadOnlyCollection<IsolatedScan> isolated, string remedy = IsolationRemedy)
+    {
+        ArgumentNullException.ThrowIfNull(isolated);
+        if (isolated.Count == 0)
+        {
+            return null;
+        }
+        var named = string.Join(", ", isolated.Take(5).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.SubjectId} (z {r.FromMm:0.#} to {r.ToMm:0.#} mm)")));
+        string more = isolated.Count > 5 ? $" and {isolated.Count - 5} more" : "";
+        return $"{isolated.Count} scan(s) share no table position with any other scan, so scanner positions never pair them with the same anatomy elsewhere: {named}{more}. {remedy}";
+    }
 }
+
+/// <summary>A subject whose axial range overlaps no other subject's (<see cref="SlicePositions.Isolated"/>).</summary>
+/// <param name="SubjectId">The subject.</param>
+/// <param name="FromMm">Its lowest slice's z in mm.</param>
+/// <param name="ToMm">Its highest slice's z in mm.</param>
+public sealed record IsolatedScan(string SubjectId, double FromMm, double ToMm);

@@ -50,6 +50,10 @@ internal static class StudyReports
             }
             if (run.Kind == StudyRunKind.Pretrain)
             {
+                if (record["isolated_positions"] is JsonValue isolated && isolated.GetValueKind() == JsonValueKind.String)
+                {
+                    warnings.Add($"{run.Method.Name()} pretraining: {isolated.GetValue<string>()}");
+                }
                 timings[$"pretrain_{run.Method.Name()}_s"] = record["seconds"]?.GetValue<double>();
                 double loss = record["final_loss"]?.GetValue<double>() ?? double.NaN;
                 double collapse = record["collapse_loss"]?.GetValue<double>() ?? double.NaN;

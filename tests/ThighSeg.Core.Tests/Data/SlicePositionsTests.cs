@@ -63,4 +63,39 @@ public sealed class SlicePositionsTests
             Assert.Throws<ArgumentException>(() => Stack("a", 2, null).WithPositions([0.5, 1.5]));
         });
     }
+
+    [Test]
+    public void Isolated_NamesTheScanWhoseTablePositionsOverlapNoOthers()
+    {
+        // Three scans in scanner coordinates overlapping in a chain (a-b, b-c), one whose origin was reset to 0.
+        var stacks = new[]
+        {
+            Stack("a", 2, [400, 460]), Stack("b", 2, [450, 520]), Stack("c", 2, [510, 560]),
+            Stack("reset", 2, [0, 60]), new SliceStack("reset", "left", 2, 2, 2, new float[8], null, [0, 60]),
+        };
+        var isolated = SlicePositions.Isolated(stacks);
+        Assert.That(isolated, Is.EqualTo(new[] { new IsolatedScan("reset", 0, 60) }), "both thighs of a subject are one scan; chained overlaps are not isolation");
+        string? line = SlicePositions.DescribeIsolated(isolated);
+        Assert.That(line, Does.StartWith("1 scan(s) share no table position").And.Contain("reset (z 0 to 60 mm)").And.EndWith(SlicePositions.IsolationRemedy));
+    }
+
+    [Test]
+    public void Isolated_NeedsThreeSubjectsWithCoordinates_AndTouchingRangesOverlap()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(SlicePositions.Isolated([Stack("a", 2, [0, 10]), Stack("b", 2, [100, 110])]), Is.Empty, "with two scans neither is the odd one");
+            Assert.That(SlicePositions.Isolated([Stack("a", 2, [0, 10]), Stack("b", 2, [100, 110]), Stack("c", 2, null)]), Is.Empty, "stacks without coordinates do not count");
+            Assert.That(SlicePositions.Isolated([Stack("a", 2, [0, 10]), Stack("b", 2, [10, 20]), Stack("c", 2, [20, 30])]), Is.Empty);
+            Assert.That(SlicePositions.DescribeIsolated([]), Is.Null);
+        });
+    }
+
+    [Test]
+    public void DescribeIsolated_NamesAtMostFive()
+    {
+        var many = Enumerable.Range(0, 7).Select(i => new IsolatedScan($"s{i}", i * 100, (i * 100) + 10)).ToList();
+        string line = SlicePositions.DescribeIsolated(many, "Use index positions.")!;
+        Assert.That(line, Does.Contain("s4 (z 400 to 410 mm)").And.Not.Contain("s5 (").And.Contain("and 2 more").And.EndWith("Use index positions."));
+    }
 }
