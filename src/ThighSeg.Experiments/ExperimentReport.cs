@@ -109,7 +109,7 @@ public static class ExperimentReport
             sb.AppendLine("| method | S | subjects | mean Dice | mean Dice (rnd) | difference [95% CI] | p |").AppendLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var c in comparisons)
             {
-                sb.AppendLine(CultureInfo.InvariantCulture, $"| {c.Method.Name()} | {c.Size} | {c.Subjects} | {c.MeanDice:F3} | {c.MeanDiceRandom:F3} | {c.MeanDice - c.MeanDiceRandom:+0.000;-0.000} [{c.DifferenceInterval.Lower:+0.000;-0.000}, {c.DifferenceInterval.Upper:+0.000;-0.000}] | {Num(c.PValue)} |");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {c.Method.Name()} | {c.Size} | {c.Subjects} | {c.MeanDice:F3} | {c.MeanDiceRandom:F3} | {SignedDifference(c.MeanDice - c.MeanDiceRandom)} [{SignedDifference(c.DifferenceInterval.Lower)}, {SignedDifference(c.DifferenceInterval.Upper)}] | {Num(c.PValue)} |");
             }
             sb.AppendLine();
         }
@@ -181,5 +181,13 @@ public static class ExperimentReport
         double.IsNaN(s.Mean) ? "–" : $"{s.Mean.ToString(format, Inv)} ± {(double.IsNaN(s.StandardDeviation) ? "–" : s.StandardDeviation.ToString(format, Inv))}";
 
     private static string Num(double v) => double.IsNaN(v) ? "NaN" : v.ToString("G6", Inv);
+
+    /// <summary>A Dice difference with its sign and three decimals (<c>+0.015</c>, <c>-0.008</c>); a value that rounds to
+    /// zero is <c>+0.000</c> (a custom format's negative section would print <c>-+0.000</c> for it).</summary>
+    public static string SignedDifference(double value)
+    {
+        double rounded = Math.Round(value, 3, MidpointRounding.AwayFromZero);
+        return double.IsNaN(value) ? "NaN" : (rounded == 0 ? 0.0 : rounded).ToString("+0.000;-0.000", Inv);
+    }
 
 }

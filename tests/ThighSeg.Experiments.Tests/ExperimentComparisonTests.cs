@@ -29,4 +29,13 @@ public class ExperimentComparisonTests
         Assert.That(c.DifferenceInterval.Lower, Is.GreaterThan(0), "PCL is ahead on every subject");
         Assert.That(ExperimentReport.ComparisonsCsv([c]), Does.StartWith("method,size,subjects,mean_dice,mean_dice_rnd,p_value,diff_ci95_low,diff_ci95_high\n"));
     }
+
+    [TestCase(0.0152, "+0.015")]
+    [TestCase(-0.0084, "-0.008")]
+    [TestCase(-0.00017, "+0.000")]
+    [TestCase(0.0004, "+0.000")]
+    [TestCase(-0.0005, "-0.001")]
+    [TestCase(double.NaN, "NaN")]
+    public void SignedDifference_HasOneSign_EvenWhenANegativeValueRoundsToZero(double value, string expected) =>
+        Assert.That(ExperimentReport.SignedDifference(value), Is.EqualTo(expected));
 }

@@ -164,7 +164,7 @@ internal static class ExperimentCommand
         console.Write(table);
         foreach (var c in result.Comparisons)
         {
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Method.Name()} vs rnd at S={c.Size}: {c.MeanDice:F3} vs {c.MeanDiceRandom:F3}, difference {c.MeanDice - c.MeanDiceRandom:+0.000;-0.000} (bootstrap 95% CI {c.DifferenceInterval.Lower:+0.000;-0.000} to {c.DifferenceInterval.Upper:+0.000;-0.000}), Wilcoxon p = {c.PValue:G3} ({c.Subjects} subjects)"));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Method.Name()} vs rnd at S={c.Size}: {c.MeanDice:F3} vs {c.MeanDiceRandom:F3}, difference {ExperimentReport.SignedDifference(c.MeanDice - c.MeanDiceRandom)} (bootstrap 95% CI {ExperimentReport.SignedDifference(c.DifferenceInterval.Lower)} to {ExperimentReport.SignedDifference(c.DifferenceInterval.Upper)}), Wilcoxon p = {c.PValue:G3} ({c.Subjects} subjects)"));
         }
         console.WriteLine($"plot:       {plot}");
         foreach (var (name, path) in result.Files)
