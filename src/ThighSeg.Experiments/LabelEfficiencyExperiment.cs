@@ -185,12 +185,11 @@ public sealed class LabelEfficiencyExperiment
         {
             var frame = o.PretrainPreprocessing;
             var stacks = study.Unlabeled.SelectMany(s => study.Prepare(s, frame).Stacks).ToList();
-            var pretrainer = _pretrainers(WithMethod(o.Pretrain, run.Method.Contrastive()!.Value));
-            var pretrained = pretrainer.Pretrain(stacks, dir, Forward(progress, stage, completed, total), cancellationToken);
-            bool scannerPositions = run.Method.Contrastive() == ContrastiveMethod.Pcl && o.Pretrain.Positions == PositionSource.ScannerZ;
+            var pretrainOptions = WithMethod(o.Pretrain, run.Method.Contrastive()!.Value);
+            var pretrained = _pretrainers(pretrainOptions).Pretrain(stacks, dir, Forward(progress, stage, completed, total), cancellationToken);
             StudyStore.MarkDone(o, study, run, new JsonObject
             {
-                ["isolated_positions"] = scannerPositions ? SlicePositions.DescribeIsolated(SlicePositions.Isolated(stacks)) : null,
+                ["isolated_positions"] = SlicePositions.IsolationWarning(stacks, pretrainOptions),
                 ["steps"] = pretrained.Steps,
                 ["final_loss"] = Finite(pretrained.FinalLoss),
                 ["collapse_loss"] = Finite(pretrained.CollapseLoss),

@@ -65,8 +65,7 @@ internal static class PretrainCommand
                 manifestPreprocessing[TrainingData.PretrainingGridKey] = gridJson;
             }
             var stacks = TrainingData.Prepare(dataset, subjects, grid, withLabels: false, output);
-            if (options.Method == ContrastiveMethod.Pcl && options.Positions == PositionSource.ScannerZ
-                && SlicePositions.DescribeIsolated(SlicePositions.Isolated(stacks), PretrainFlags.IsolationRemedy) is string isolated)
+            if (SlicePositions.IsolationWarning(stacks, options, PretrainFlags.IsolationRemedy) is string isolated)
             {
                 output.WriteLine($"warning: {isolated}");
             }

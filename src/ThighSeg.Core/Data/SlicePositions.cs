@@ -79,6 +79,19 @@ public static class SlicePositions
         return [.. ranges.Where(r => !ranges.Any(o => !ReferenceEquals(o, r) && r.FromMm <= o.ToMm && o.FromMm <= r.ToMm))];
     }
 
+    /// <summary>
+    /// The warning a pretraining with <paramref name="options"/> on <paramref name="stacks"/> owes its user: the
+    /// <see cref="DescribeIsolated"/> line of the <see cref="Isolated"/> scans when PCL takes positions from the scanner's
+    /// z (<see cref="PositionSource.ScannerZ"/>), otherwise null (no other method or source compares table positions).
+    /// </summary>
+    public static string? IsolationWarning(IReadOnlyList<SliceStack> stacks, PretrainOptions options, string remedy = IsolationRemedy)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Method == ContrastiveMethod.Pcl && options.Positions == PositionSource.ScannerZ
+            ? DescribeIsolated(Isolated(stacks), remedy)
+            : null;
+    }
+
     /// <summary>One line naming <paramref name="isolated"/> scans (at most five by name) and <paramref name="remedy"/>,
     /// or null when there are none.</summary>
     public static string? DescribeIsolated(IReadOnlyCollection<IsolatedScan> isolated, string remedy = IsolationRemedy)

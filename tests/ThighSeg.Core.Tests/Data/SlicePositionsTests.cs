@@ -98,4 +98,18 @@ public sealed class SlicePositionsTests
         string line = SlicePositions.DescribeIsolated(many, "Use index positions.")!;
         Assert.That(line, Does.Contain("s4 (z 400 to 410 mm)").And.Not.Contain("s5 (").And.Contain("and 2 more").And.EndWith("Use index positions."));
     }
+
+    [Test]
+    public void IsolationWarning_OnlyWhenPclComparesScannerPositions()
+    {
+        var stacks = new[] { Stack("a", 2, [400, 460]), Stack("b", 2, [450, 520]), Stack("reset", 2, [0, 60]) };
+        var pcl = new PretrainOptions { Positions = PositionSource.ScannerZ };
+        Assert.Multiple(() =>
+        {
+            Assert.That(SlicePositions.IsolationWarning(stacks, pcl), Is.EqualTo(SlicePositions.DescribeIsolated(SlicePositions.Isolated(stacks))).And.Contain("reset (z 0 to 60 mm)"));
+            Assert.That(SlicePositions.IsolationWarning(stacks, pcl, "Pass --x."), Does.EndWith("Pass --x."));
+            Assert.That(SlicePositions.IsolationWarning(stacks, pcl with { Positions = PositionSource.SliceIndex }), Is.Null);
+            Assert.That(SlicePositions.IsolationWarning(stacks, pcl with { Method = ContrastiveMethod.Gcl }), Is.Null);
+        });
+    }
 }
