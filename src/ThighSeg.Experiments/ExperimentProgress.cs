@@ -5,4 +5,6 @@ namespace ThighSeg.Experiments;
 /// <param name="Completed">Finished units of work (pretrainings + runs).</param>
 /// <param name="Total">All units of work.</param>
 /// <param name="Training">Training progress, when training.</param>
-public sealed record ExperimentProgress(string Stage, int Completed, int Total, Core.Abstractions.TrainingProgress? Training = null);
+/// <param name="Warning">A warning found now, before the work it concerns (for example isolated scan positions before a
+/// PCL pretraining), reported once; the study's report (<see cref="ExperimentResult.Warnings"/>) repeats it.</param>
+public sealed record ExperimentProgress(string Stage, int Completed, int Total, Core.Abstractions.TrainingProgress? Training = null, string? Warning = null);

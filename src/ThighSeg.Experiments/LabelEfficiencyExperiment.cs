@@ -186,10 +186,15 @@ public sealed class LabelEfficiencyExperiment
             var frame = o.PretrainPreprocessing;
             var stacks = study.Unlabeled.SelectMany(s => study.Prepare(s, frame).Stacks).ToList();
             var pretrainOptions = WithMethod(o.Pretrain, run.Method.Contrastive()!.Value);
+            string? isolated = SlicePositions.IsolationWarning(stacks, pretrainOptions);
+            if (isolated is not null)
+            {
+                progress?.Report(new ExperimentProgress(stage, completed, total, Warning: StudyReports.PretrainingWarning(run, isolated)));
+            }
             var pretrained = _pretrainers(pretrainOptions).Pretrain(stacks, dir, Forward(progress, stage, completed, total), cancellationToken);
             StudyStore.MarkDone(o, study, run, new JsonObject
             {
-                ["isolated_positions"] = SlicePositions.IsolationWarning(stacks, pretrainOptions),
+                ["isolated_positions"] = isolated,
                 ["steps"] = pretrained.Steps,
                 ["final_loss"] = Finite(pretrained.FinalLoss),
                 ["collapse_loss"] = Finite(pretrained.CollapseLoss),
@@ -215,7 +220,7 @@ public sealed class LabelEfficiencyExperiment
         var split = study.Splits[key.Repeat];
         var trainSubjects = split.LabeledSubset(key.Size);
         var valSubjects = split.Validation;
-        var segmenter = _segmenters(WithSeed(o.FineTune, StudyPlan.RunSeed(o, key.Repeat, key.Size)));
+        var segmenter = _segmenters(StudyPlan.FineTuneOptionsOf(o, key));
         var fit = segmenter.FineTune(
             trainSubjects.SelectMany(s => study.Prepare(s, o.Preprocessing).Stacks).ToList(),
             encoder,

@@ -48,7 +48,7 @@ public sealed class ExperimentCommandTests
     public void Experiment_WritesEveryReport_AndARerunReusesFinishedRuns()
     {
         string outDir = Path.Combine(_dir, "exp");
-        var first = Experiment(outDir, "--sizes", "1,2");
+        var first = Experiment(outDir, "--sizes", "1,2", "--scale-steps-above", "1");
         Assert.That(first.Code, Is.Zero, first.Err + first.Out);
         Assert.That(first.Out, Does.Contain("pretraining grid (--pretrain-downsample): 16 px at 12 mm; fine-tuning and evaluation at 32 px at 6 mm"));
         foreach (var file in new[] { "metrics.csv", "summary.csv", "summary.md", "wilcoxon.csv", "provenance.json", "montage.png", "efficiency.png", "experiment.json", "splits-r0.json" })
@@ -63,10 +63,17 @@ public sealed class ExperimentCommandTests
         Assert.That(provenance["torchsharp"]!.GetValue<string>(), Is.EqualTo("0.107.0"));
         Assert.That(provenance["runs"]!.AsArray(), Has.Count.EqualTo(4));
         Assert.That(File.ReadAllText(Path.Combine(outDir, "summary.md")), Does.Contain("| 1 |").And.Contain("vastus_lateralis"));
+        int StepsPerEpoch(string run) => JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "runs", run, "done.json")))!["settings"]!["finetune"]!["Schedule"]!["StepsPerEpoch"]!.GetValue<int>();
+        Assert.That(StepsPerEpoch("rnd-S01-r0"), Is.EqualTo(2), "--finetune-steps at one training subject");
+        Assert.That(StepsPerEpoch("pcl-S02-r0"), Is.EqualTo(4), "--scale-steps-above 1: twice the steps at two");
 
-        var again = Experiment(outDir, "--sizes", "1,2");
+        var again = Experiment(outDir, "--sizes", "1,2", "--scale-steps-above", "1");
         Assert.That(again.Code, Is.Zero, again.Err);
         Assert.That(again.Out, Does.Contain("4 of 4 runs reused"));
+        var fixedBudget = Experiment(outDir, "--sizes", "1,2", "--scale-steps-above", "0");
+        Assert.That(fixedBudget.Code, Is.EqualTo(1), fixedBudget.Out);
+        Assert.That(fixedBudget.Err, Does.Contain("finished run 'finetune rnd S=2 repeat 0'").And.Contain("'finetune.Schedule.StepsPerEpoch' (4 there, 2 now)")
+            .And.Contain("(set by --finetune-steps, or --scale-steps-above at this size)"));
     }
 
     [Test]
@@ -251,6 +258,10 @@ public sealed class ExperimentCommandTests
             Assert.That(r.Code, Is.Zero, r.Err + r.Out);
             Assert.That(Flat(r.Out), Does.Contain("warning: pcl pretraining: 1 scan(s) share no table position with any other scan").And.Contain("sub-005 (z ")
                 .And.Contain("pass --positions index."));
+            string flat = Flat(r.Out);
+            int early = flat.IndexOf("warning: pcl pretraining", StringComparison.Ordinal);
+            Assert.That(early, Is.LessThan(flat.IndexOf("finetune pcl S=1", StringComparison.Ordinal)), "said before the pretraining, not only in the report after it");
+            Assert.That(flat.IndexOf("warning: pcl pretraining", early + 1, StringComparison.Ordinal), Is.GreaterThan(early), "and repeated with the report");
         });
         var collected = Run([.. new[] { "experiment", "--data", Path.Combine(cohort, "manifest.csv"), "--out", outDir, "--sizes", "1", "--methods", "pcl", "--collect" }, .. Tiny]);
         Assert.That(Flat(collected.Out), Does.Contain("sub-005 (z "), "the warning is kept with the pretraining run, so collecting the reports repeats it");

@@ -60,6 +60,7 @@ public sealed class TrainingCommandsTests
         Assert.That(m.Preprocessing!["TargetSize"]!.GetValue<int>(), Is.EqualTo(32));
         Assert.That(File.Exists(Path.Combine(seg, "splits.json")), Is.True);
         Assert.That(f.Out, Does.Contain("validation Dice"));
+        Assert.That(f.Out, Does.Contain("init pretrained, 2 x 2 steps"), "the budget that runs");
     }
 
     [Test]
@@ -115,6 +116,7 @@ public sealed class TrainingCommandsTests
     [TestCase("finetune", "--size", "40")]
     [TestCase("finetune", "--spacing", "0")]
     [TestCase("finetune", "--class-sampling", "1.5")]
+    [TestCase("finetune", "--scale-steps-above", "-1")]
     [TestCase("pretrain", "--sigma", "0")]
     [TestCase("pretrain", "--positives", "fuzzy")]
     [TestCase("pretrain", "--positions", "anatomy")]

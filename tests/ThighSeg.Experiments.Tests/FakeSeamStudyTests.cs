@@ -226,6 +226,39 @@ public sealed class FakeSeamStudyTests
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = Options(1) with { PretrainDownsampling = 9 });
     }
 
+    [Test]
+    public void FineTuningBudget_GrowsWithTheRunsSize_AndARunFingerprintsTheStepsThatRan()
+    {
+        var outputs = new[] { Path.Combine(_root, "budget-grows"), Path.Combine(_root, "budget-fixed-100"), Path.Combine(_root, "budget-fixed-200") };
+        var baseOptions = Options(1, 2);
+        var fixedSchedule = baseOptions.FineTune with { ScaleStepsAboveSubjects = null };
+        var options = new[]
+        {
+            baseOptions with { FineTune = baseOptions.FineTune with { ScaleStepsAboveSubjects = 1 } },
+            baseOptions with { FineTune = fixedSchedule },
+            baseOptions with { FineTune = fixedSchedule with { Schedule = fixedSchedule.Schedule with { StepsPerEpoch = 200 } } },
+        };
+        var given = new List<FineTuneOptions>();
+        for (int i = 0; i < options.Length; i++)
+        {
+            var segmenter = new FakeSegmenter();
+            new LabelEfficiencyExperiment(options[i], _ => new FakePretrainer(), o => { if (i == 0) { given.Add(o); } return segmenter; }).Run(_dataset, outputs[i]);
+        }
+
+        // Plan order: rnd S=1, pcl S=1, rnd S=2, pcl S=2.
+        Assert.That(given.Select(o => o.Schedule.StepsPerEpoch), Is.EqualTo(new int?[] { 100, 100, 200, 200 }), "the segmenter gets the budget of the run's size");
+        Assert.That(given.Select(o => o.ScaleStepsAboveSubjects), Has.All.Null, "and it is applied once");
+        JsonNode Done(int study, string run) => JsonNode.Parse(File.ReadAllText(Path.Combine(outputs[study], "runs", run, LabelEfficiencyExperiment.DoneFile)))!;
+        string Fingerprint(int study, string run) => Done(study, run)["fingerprint"]!.GetValue<string>();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Fingerprint(0, "rnd-S01-r0"), Is.EqualTo(Fingerprint(1, "rnd-S01-r0")), "one subject: the fixed 100 steps, the same run");
+            Assert.That(Fingerprint(0, "rnd-S02-r0"), Is.EqualTo(Fingerprint(2, "rnd-S02-r0")), "two subjects: 200 steps, the same run as a fixed 200");
+            Assert.That(Fingerprint(0, "rnd-S02-r0"), Is.Not.EqualTo(Fingerprint(1, "rnd-S02-r0")));
+            Assert.That(Done(0, "pcl-S02-r0")["settings"]!["finetune"]!["Schedule"]!["StepsPerEpoch"]!.GetValue<int>(), Is.EqualTo(200));
+        });
+    }
+
     private sealed class FakePretrainer : IEncoderPretrainer
     {
         public int Calls { get; private set; }

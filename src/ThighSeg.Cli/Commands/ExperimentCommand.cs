@@ -129,6 +129,7 @@ internal static class ExperimentCommand
             var s when s.StartsWith("preprocessing", StringComparison.Ordinal) => "--size/--spacing",
             var s when s.StartsWith("dataset", StringComparison.Ordinal) => "--data",
             var s when s.StartsWith("pretrain.", StringComparison.Ordinal) => "a --pretrain-* or network flag",
+            "finetune.Schedule.StepsPerEpoch" => "--finetune-steps, or --scale-steps-above at this size",
             var s when s.StartsWith("finetune.", StringComparison.Ordinal) => "a --finetune-* or network flag",
             _ => null,
         };
@@ -180,10 +181,7 @@ internal static class ExperimentCommand
     {
         foreach (string w in result.Warnings)
         {
-            // The library's remedy names its settings; the CLI names the flags that set them.
-            string text = w.Replace(LabelEfficiencyExperiment.FrameRemedy, frameRemedy, StringComparison.Ordinal)
-                .Replace(SlicePositions.IsolationRemedy, PretrainFlags.IsolationRemedy, StringComparison.Ordinal);
-            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(text)}");
+            LibraryWarning.Write(console, w, frameRemedy);
         }
     }
 

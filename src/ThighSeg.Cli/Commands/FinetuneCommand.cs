@@ -68,7 +68,9 @@ internal static class FinetuneCommand
                 ? CaseSplits.LoadOrCreate(splitsPath, dataset.Manifest, validationCount, network.SeedValue(parse))
                 : CaseSplits.Create(dataset.Manifest, validationCount, network.SeedValue(parse));
             var trainSubjects = splits.LabeledSubset(parse.GetValue(labeled));
-            output.WriteLine($"finetune: {trainSubjects.Count} labelled subject(s) [{string.Join(", ", trainSubjects)}], {splits.Validation.Count} validation, init {(initDir is null ? "random" : "pretrained")}");
+            var budget = options.ForTrainingSubjects(trainSubjects.Count).Schedule;
+            string steps = budget.StepsPerEpoch is int perEpoch ? $"{budget.Epochs} x {perEpoch} steps" : $"{budget.Epochs} passes over the slices";
+            output.WriteLine($"finetune: {trainSubjects.Count} labelled subject(s) [{string.Join(", ", trainSubjects)}], {splits.Validation.Count} validation, init {(initDir is null ? "random" : "pretrained")}, {steps}");
             var train = TrainingData.Prepare(dataset, trainSubjects, prep, withLabels: true, output);
             var val = splits.Validation.Count > 0 ? TrainingData.Prepare(dataset, splits.Validation, prep, withLabels: true, output) : null;
             var segmenter = new UNetSegmenter(options, network.DeviceValue(parse));

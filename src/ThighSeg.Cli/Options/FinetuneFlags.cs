@@ -6,7 +6,8 @@ namespace ThighSeg.Cli.Options;
 /// <summary>
 /// The fine-tuning flags, bound to <see cref="FineTuneOptions"/>: the schedule (<see cref="ScheduleFlags"/>, prefixed
 /// <c>--finetune-</c> in verbs that also pretrain), <c>--encoder-lr-scale</c>, <c>--dice-weight</c>,
-/// <c>--early-stopping</c>, <c>--validation</c> (held-out train subjects for model selection) and
+/// <c>--early-stopping</c>, <c>--validation</c> (held-out train subjects for model selection),
+/// <c>--scale-steps-above</c> (the budget's growth with the training subjects) and
 /// <c>--class-sampling</c> (class-aware slice sampling).
 /// </summary>
 internal sealed class FinetuneFlags
@@ -41,7 +42,13 @@ internal sealed class FinetuneFlags
         DefaultValueFactory = _ => Defaults.ClassAwareSampling,
     };
 
-    public IEnumerable<Option> All => [.. Schedule.All, EncoderLearningRateScale, DiceWeight, EarlyStopping, Validation, ClassSampling];
+    public Option<int> ScaleStepsAbove { get; } = new("--scale-steps-above")
+    {
+        Description = "Above this many training subjects the fine-tuning steps per epoch grow in proportion to them (at 10 subjects twice the steps of 5); 0: a fixed schedule.",
+        DefaultValueFactory = _ => Defaults.ScaleStepsAboveSubjects ?? 0,
+    };
+
+    public IEnumerable<Option> All => [.. Schedule.All, ScaleStepsAbove, EncoderLearningRateScale, DiceWeight, EarlyStopping, Validation, ClassSampling];
 
     public FineTuneOptions Bind(ParseResult parse, NetworkFlags network, UNetOptions? networkOverride = null)
     {
@@ -63,6 +70,12 @@ internal sealed class FinetuneFlags
         };
         o = Flag.Bind(EncoderLearningRateScale, encoderLr, nameof(FineTuneOptions.EncoderLearningRateScale), () => o with { EncoderLearningRateScale = encoderLr });
         o = Flag.Bind(DiceWeight, dice, nameof(FineTuneOptions.DiceWeight), () => o with { DiceWeight = dice });
+        int scaleAbove = parse.GetValue(ScaleStepsAbove);
+        if (scaleAbove < 0)
+        {
+            throw new UsageException($"{ScaleStepsAbove.Name} {scaleAbove}: must be 0 (a fixed schedule) or positive.");
+        }
+        o = Flag.Bind(ScaleStepsAbove, scaleAbove, nameof(FineTuneOptions.ScaleStepsAboveSubjects), () => o with { ScaleStepsAboveSubjects = scaleAbove == 0 ? null : scaleAbove });
         double classSampling = parse.GetValue(ClassSampling);
         o = Flag.Bind(ClassSampling, classSampling, nameof(FineTuneOptions.ClassAwareSampling), () => o with { ClassAwareSampling = classSampling });
         return o;

@@ -8,7 +8,8 @@ namespace ThighSeg.Cli.Reports;
 
 /// <summary>
 /// Shows experiment progress: a live Spectre.Console progress display (bars, ETA) on an interactive terminal; plain,
-/// throttled log lines otherwise (CI logs, redirected output, tests).
+/// throttled log lines otherwise (CI logs, redirected output, tests). Warnings reported with the progress are printed
+/// when they arrive (<see cref="LibraryWarning"/>).
 /// </summary>
 internal static class ConsoleProgress
 {
@@ -37,6 +38,10 @@ internal static class ConsoleProgress
                 string? stage = null;
                 result = work(new SynchronousProgress<ExperimentProgress>(p =>
                 {
+                    if (p.Warning is string warning)
+                    {
+                        LibraryWarning.Write(console, warning);
+                    }
                     overall ??= ctx.AddTask("[bold]all runs[/]", maxValue: Math.Max(1, p.Total));
                     overall.Value = p.Completed;
                     if (p.Stage != stage && !p.Stage.StartsWith("evaluate", StringComparison.Ordinal) && !p.Stage.StartsWith("done", StringComparison.Ordinal))
@@ -76,6 +81,10 @@ internal static class ConsoleProgress
         public void Report(ExperimentProgress p)
         {
             string time = _clock.Elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
+            if (p.Warning is string warning)
+            {
+                LibraryWarning.Write(console, warning);
+            }
             if (p.Stage != _stage)
             {
                 _stage = p.Stage;

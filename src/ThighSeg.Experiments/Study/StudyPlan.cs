@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using ThighSeg.Core.Abstractions;
 using ThighSeg.Core.Data;
 using ThighSeg.Torch.Artifacts;
 using ThighSeg.Torch.Inference;
@@ -46,6 +47,14 @@ internal static class StudyPlan
     internal static int RunSeed(ExperimentOptions o, int repeat, int size) => unchecked((RepeatSeed(o, repeat) * 31) + size);
 
     /// <summary>
+    /// The fine-tuning options of the run <paramref name="key"/>: the study's, with the run's seed and the budget fixed
+    /// for its <see cref="RunKey.Size"/> training subjects (<see cref="FineTuneOptions.ForTrainingSubjects"/>), so
+    /// that what the run records and fingerprints is what trains.
+    /// </summary>
+    internal static FineTuneOptions FineTuneOptionsOf(ExperimentOptions o, RunKey key) =>
+        LabelEfficiencyExperiment.WithSeed(o.FineTune.ForTrainingSubjects(key.Size), RunSeed(o, key.Repeat, key.Size));
+
+    /// <summary>
     /// The settings one run depends on, and nothing else: the study's seed, the dataset, preprocessing (a pretraining's
     /// own grid, <see cref="ExperimentOptions.PretrainPreprocessing"/>), and the
     /// pretraining options (a pretraining) or the fine-tuning options with the run's seed, its method, size, repeat,
@@ -75,7 +84,7 @@ internal static class StudyPlan
             settings["encoder"] = run.DependsOn is int d
                 ? $"pretraining {study.Fingerprints[d]}"
                 : o.PretrainedEncoders.TryGetValue(run.Method, out var given) ? given : "random";
-            settings["finetune"] = ModelArtifact.OptionsJson(LabelEfficiencyExperiment.WithSeed(o.FineTune, RunSeed(o, key.Repeat, key.Size)));
+            settings["finetune"] = ModelArtifact.OptionsJson(FineTuneOptionsOf(o, key));
             settings["preprocessing"] = VolumeSegmenter.PreprocessingJson(o.Preprocessing);
         }
         settings["dataset"] = DatasetJson(study.Dataset);

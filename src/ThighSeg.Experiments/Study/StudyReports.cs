@@ -52,7 +52,7 @@ internal static class StudyReports
             {
                 if (record["isolated_positions"] is JsonValue isolated && isolated.GetValueKind() == JsonValueKind.String)
                 {
-                    warnings.Add($"{run.Method.Name()} pretraining: {isolated.GetValue<string>()}");
+                    warnings.Add(PretrainingWarning(run, isolated.GetValue<string>()));
                 }
                 timings[$"pretrain_{run.Method.Name()}_s"] = record["seconds"]?.GetValue<double>();
                 double loss = record["final_loss"]?.GetValue<double>() ?? double.NaN;
@@ -109,6 +109,9 @@ internal static class StudyReports
         AtomicFile.WriteAllText(files["provenance"], Provenance(o, torchTraining, study, runs, missing, timings, warnings, clock.Elapsed.TotalSeconds).ToJsonString(StudyStore.JsonOptions));
         return new ExperimentResult(output, runs, summary, comparisons, files, clock.Elapsed.TotalSeconds) { Warnings = warnings, Missing = missing };
     }
+
+    /// <summary>The warning text of a pretraining run: its method, then <paramref name="warning"/>.</summary>
+    internal static string PretrainingWarning(StudyRun run, string warning) => $"{run.Method.Name()} pretraining: {warning}";
 
     /// <summary>The body of <see cref="LabelEfficiencyExperiment.Summarize"/>.</summary>
     internal static IReadOnlyList<ExperimentSummaryRow> Summarize(IReadOnlyList<RunResult> runs)

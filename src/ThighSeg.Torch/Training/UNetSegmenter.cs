@@ -95,6 +95,7 @@ public sealed class UNetSegmenter : ISegmenter
             trainStacks = [.. labelled];
             valStacks = [.. validation];
         }
+        o = o.ForTrainingSubjects(Math.Max(1, trainSubjects.Count));
         var sampler = o.ClassAwareSampling > 0
             ? PositionalSliceSampler.ForStacks(trainStacks, o.Schedule.Seed, o.ClassAwareSampling)
             : PositionalSliceSampler.ForStacks(trainStacks, o.Schedule.Seed, requireLabels: true);

@@ -85,4 +85,41 @@ public sealed class OptionsTests
             Assert.That((bf16 with { CudnnBenchmark = true }).ToString(), Is.EqualTo("bf16, channels-last, cudnn-benchmark"));
         });
     }
+
+    [Test]
+    public void ForTrainingSubjects_GrowsTheStepsAboveTheThreshold_AndOnlyOnce()
+    {
+        var o = new FineTuneOptions();
+        Assert.That(o.ScaleStepsAboveSubjects, Is.EqualTo(5), "the default");
+        Assert.Multiple(() =>
+        {
+            foreach (int s in new[] { 1, 2, 5 })
+            {
+                var r = o.ForTrainingSubjects(s);
+                Assert.That(r.Schedule, Is.EqualTo(o.Schedule), $"{s} subjects keep the schedule");
+                Assert.That(r.ScaleStepsAboveSubjects, Is.Null);
+                Assert.That(r with { ScaleStepsAboveSubjects = 5 }, Is.EqualTo(o), "nothing else changes");
+            }
+            Assert.That(o.ForTrainingSubjects(6).Schedule.StepsPerEpoch, Is.EqualTo(120));
+            Assert.That(o.ForTrainingSubjects(10).Schedule.StepsPerEpoch, Is.EqualTo(200));
+            Assert.That(o.ForTrainingSubjects(40).Schedule.StepsPerEpoch, Is.EqualTo(800));
+            var three = o with { Schedule = o.Schedule with { StepsPerEpoch = 7 }, ScaleStepsAboveSubjects = 3 };
+            Assert.That(three.ForTrainingSubjects(4).Schedule.StepsPerEpoch, Is.EqualTo(10), "ceil(7 x 4 / 3)");
+            Assert.That(o.ForTrainingSubjects(10).ForTrainingSubjects(10).Schedule.StepsPerEpoch, Is.EqualTo(200), "applied once");
+            var fixedSchedule = o with { ScaleStepsAboveSubjects = null };
+            Assert.That(fixedSchedule.ForTrainingSubjects(40), Is.SameAs(fixedSchedule));
+            var onePass = o with { Schedule = o.Schedule with { StepsPerEpoch = null } };
+            Assert.That(onePass.ForTrainingSubjects(40).Schedule.StepsPerEpoch, Is.Null, "one pass over the slices grows with the data already");
+            Assert.That(o.ForTrainingSubjects(int.MaxValue).Schedule.StepsPerEpoch, Is.EqualTo(10_000_000), "capped at the schedule's limit");
+        });
+        Assert.Throws<ArgumentOutOfRangeException>(() => o.ForTrainingSubjects(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = o with { ScaleStepsAboveSubjects = 0 });
+    }
+
+    [Test]
+    public void ScaleStepsAboveSubjects_IsLeftOutOfTheJsonOnlyWhenNull()
+    {
+        Assert.That(System.Text.Json.JsonSerializer.Serialize(new FineTuneOptions()), Does.Contain("\"ScaleStepsAboveSubjects\":5"));
+        Assert.That(System.Text.Json.JsonSerializer.Serialize(new FineTuneOptions().ForTrainingSubjects(2)), Does.Not.Contain("ScaleStepsAboveSubjects"));
+    }
 }
