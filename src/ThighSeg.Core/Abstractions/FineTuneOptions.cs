@@ -4,11 +4,12 @@ namespace ThighSeg.Core.Abstractions;
 
 /// <summary>
 /// Segmentation fine-tuning hyper-parameters: Adam and the <see cref="Schedule"/> (defaults: 12 epochs of 100 steps,
-/// more above 5 training subjects (<see cref="ScaleStepsAboveSubjects"/>), 10 slices per batch, learning rate 3e-3 with per-step cosine decay to 3e-5, weight decay 1e-5), cross-entropy plus
-/// <see cref="DiceWeight"/> times soft Dice, model selection on validation subjects (<see cref="ValidationFraction"/> of
-/// the training subjects when the caller gives none) with optional early stopping. Defaults are ThighSeg's, measured on
-/// phantoms at CPU budgets (docs/training.md), not the reference's (lr 5e-5, cross-entropy only). Immutable; every value
-/// is validated when set, relations by <see cref="Validate"/>.
+/// more above 5 training subjects (<see cref="ScaleStepsAboveSubjects"/>), 10 slices per batch, learning rate 3e-3
+/// with per-step cosine decay to 3e-5, weight decay 1e-5), cross-entropy plus <see cref="DiceWeight"/> times soft
+/// Dice, model selection on validation subjects (<see cref="ValidationFraction"/> of the training subjects when the
+/// caller gives none) with optional early stopping. Defaults are ThighSeg's, measured on phantoms at CPU budgets
+/// (docs/training.md), not the reference's (lr 5e-5, cross-entropy only). Immutable; every value is validated when
+/// set, relations by <see cref="Validate"/>.
 /// </summary>
 public sealed record FineTuneOptions
 {
@@ -120,8 +121,8 @@ public sealed record FineTuneOptions
         var schedule = Schedule;
         if (Schedule.StepsPerEpoch is int steps && trainingSubjects > above)
         {
-            long scaled = ((((long)steps * trainingSubjects) + above - 1) / above);
-            schedule = Schedule with { StepsPerEpoch = (int)Math.Min(scaled, 10_000_000) };
+            long scaled = (((long)steps * trainingSubjects) + above - 1) / above;
+            schedule = Schedule with { StepsPerEpoch = (int)Math.Min(scaled, TrainingSchedule.MaxStepsPerEpoch) };
         }
         return this with { Schedule = schedule, ScaleStepsAboveSubjects = null };
     }

@@ -14,7 +14,10 @@ public sealed record TrainingSchedule
     /// <summary>Epochs, in [1, 1,000,000].</summary>
     public int Epochs { get; init { Check.InRange(value, 1, 1_000_000, nameof(Epochs)); field = value; } } = 10;
 
-    /// <summary>Fixed batches per epoch, drawn from chained seeded shuffles; null for one pass over all slices.</summary>
+    /// <summary>The largest <see cref="StepsPerEpoch"/>.</summary>
+    public const int MaxStepsPerEpoch = 10_000_000;
+
+    /// <summary>Fixed batches per epoch, drawn from chained seeded shuffles; null for one pass over all slices, in [1, <see cref="MaxStepsPerEpoch"/>].</summary>
     public int? StepsPerEpoch
     {
         get;
@@ -22,7 +25,7 @@ public sealed record TrainingSchedule
         {
             if (value is int v)
             {
-                Check.InRange(v, 1, 10_000_000, nameof(StepsPerEpoch));
+                Check.InRange(v, 1, MaxStepsPerEpoch, nameof(StepsPerEpoch));
             }
             field = value;
         }
