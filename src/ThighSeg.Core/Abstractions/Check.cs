@@ -13,6 +13,15 @@ internal static class Check
         }
     }
 
+    /// <summary>Checks an optional value: null passes, a value must be in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static void InRangeOrNull(int? value, int min, int max, string name)
+    {
+        if (value is int v)
+        {
+            InRange(v, min, max, name);
+        }
+    }
+
     public static void InRange(double value, double min, double max, string name)
     {
         if (double.IsNaN(value) || value < min || value > max)

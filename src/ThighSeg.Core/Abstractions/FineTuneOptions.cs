@@ -47,10 +47,7 @@ public sealed record FineTuneOptions
         get;
         init
         {
-            if (value is int v)
-            {
-                Check.InRange(v, 1, 1_000_000, nameof(EarlyStoppingPatience));
-            }
+            Check.InRangeOrNull(value, 1, 1_000_000, nameof(EarlyStoppingPatience));
             field = value;
         }
     }
@@ -88,10 +85,7 @@ public sealed record FineTuneOptions
         get;
         init
         {
-            if (value is int v)
-            {
-                Check.InRange(v, 1, 1_000_000, nameof(ScaleStepsAboveSubjects));
-            }
+            Check.InRangeOrNull(value, 1, 1_000_000, nameof(ScaleStepsAboveSubjects));
             field = value;
         }
     } = DefaultScaleStepsAboveSubjects;

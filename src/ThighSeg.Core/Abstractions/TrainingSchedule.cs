@@ -23,10 +23,7 @@ public sealed record TrainingSchedule
         get;
         init
         {
-            if (value is int v)
-            {
-                Check.InRange(v, 1, MaxStepsPerEpoch, nameof(StepsPerEpoch));
-            }
+            Check.InRangeOrNull(value, 1, MaxStepsPerEpoch, nameof(StepsPerEpoch));
             field = value;
         }
     } = 100;
