@@ -229,6 +229,11 @@ public sealed class LabelEfficiencyExperiment
             validation: valSubjects.SelectMany(s => study.Prepare(s, o.Preprocessing).Stacks).ToList(),
             progress: Forward(progress, stage, completed, total),
             cancellationToken: cancellationToken);
+        string? unseen = UnseenLabelsWarning(key, study.Dataset.Labels, fit.UnseenLabels, trainSubjects);
+        if (unseen is not null)
+        {
+            progress?.Report(new ExperimentProgress(stage, completed, total, Warning: unseen));
+        }
         string modelDir = Path.Combine(dir, "model");
         var evaluator = new SegmentationEvaluator(new EvaluationOptions
         {
@@ -253,10 +258,16 @@ public sealed class LabelEfficiencyExperiment
         {
             ["run"] = JsonSerializer.SerializeToNode(result, StudyStore.JsonOptions),
             ["cropped"] = study.CropWarnings(trainSubjects.Concat(valSubjects), o.Preprocessing),
+            ["unseen_labels"] = unseen,
         });
         progress?.Report(new ExperimentProgress($"done {key}", completed + 1, total));
         return true;
     }
+
+    /// <summary>The warning for labels the run's training subjects do not contain, or null: worded per labelled set
+    /// (size and repeat), which every method of the study shares, so the report says it once.</summary>
+    internal static string? UnseenLabelsWarning(RunKey key, LabelMap labels, IReadOnlyList<int> unseen, IReadOnlyList<string> trainSubjects) =>
+        LabelCoverage.Warning(labels, unseen, trainSubjects) is string w ? $"S={key.Size} repeat {key.Repeat}: {w}" : null;
 
     /// <summary>The value, or null when it is not finite (JSON has no NaN).</summary>
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -90,6 +90,29 @@ public sealed class TrainingCommandsTests
     }
 
     [Test]
+    public void Finetune_WarnsBeforeTraining_OfLabelsTheTrainingScansLack()
+    {
+        string cohort = Path.Combine(_dir, "cohort");
+        Assert.That(Run("synth", "--out", cohort, "--subjects", "2", "--labeled", "1", "--test", "1", "--size", "48").Code, Is.Zero);
+        // A label map that declares one muscle more than the phantoms have (as a study's map does when the one labelled
+        // scan covers only part of the thigh).
+        string labels = Path.Combine(cohort, "labels.json");
+        var map = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(labels))!.AsObject();
+        map["99"] = "gluteus_maximus";
+        File.WriteAllText(labels, map.ToJsonString());
+        var r = Run("finetune", "--data", Path.Combine(cohort, "manifest.csv"), "--labeled", "1", "--init", "none", "--out", Path.Combine(_dir, "seg"),
+            "--epochs", "1", "--steps-per-epoch", "1", "--batch", "2", "--validation", "0", "--filters", "4", "--size", "32", "--spacing", "6", "--device", "cpu");
+        Assert.That(r.Code, Is.Zero, r.Err + r.Out);
+        // One line (never wrapped at 80 columns), naming the label, the scan and what it means, before the training.
+        string[] lines = r.Out.Split('\n');
+        int warning = Array.FindIndex(lines, l => l.StartsWith("warning: label", StringComparison.Ordinal));
+        Assert.That(warning, Is.GreaterThanOrEqualTo(0), r.Out);
+        Assert.That(lines[warning], Does.Contain("gluteus_maximus (99)").And.Contain("occur in no slice of the training scan (sub-")
+            .And.Contain("will not predict them"));
+        Assert.That(warning, Is.LessThan(Array.FindIndex(lines, l => l.StartsWith("[00:", StringComparison.Ordinal))), "said before the training starts");
+    }
+
+    [Test]
     public void Pretrain_WithoutUnlabelledSubjects_FailsWithMessage()
     {
         string cohort = Path.Combine(_dir, "cohort");

@@ -120,6 +120,30 @@ public sealed class FakeSeamStudyTests
     }
 
     [Test]
+    public void LabelsTheTrainingScansLack_AreWarnedOncePerLabelledSet_AsTheyHappenAndInTheReport()
+    {
+        var options = Options(1) with { Repeats = 2 };
+        var progress = new List<string>();
+        string output = Path.Combine(_root, "unseen");
+        int[] missing = [.. _dataset.Labels.Values.Where(v => v != 0).TakeLast(2)];
+        var result = new LabelEfficiencyExperiment(options, _ => new FakePretrainer(), _ => new FakeSegmenter { Unseen = missing })
+            .Run(_dataset, output, new Core.SynchronousProgress<ExperimentProgress>(p => { if (p.Warning is string w) { progress.Add(w); } }));
+
+        var unseen = result.Warnings.Where(w => w.Contains("occur in no slice", StringComparison.Ordinal)).ToList();
+        Assert.That(unseen, Has.Count.EqualTo(2), "rnd and pcl share each labelled set: one warning per size and repeat");
+        string names = string.Join(", ", missing.Select(v => $"{_dataset.Labels.Name(v)} ({v})"));
+        Assert.That(unseen[0], Does.StartWith($"S=1 repeat 0: labels {names} occur in no slice of the training scan (sub-"));
+        Assert.That(unseen[1], Does.StartWith("S=1 repeat 1: "));
+        Assert.That(progress.Where(w => w.Contains("occur in no slice", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(4), "said as each run finishes training");
+        var record = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "runs", "pcl-S01-r0", LabelEfficiencyExperiment.DoneFile)))!;
+        Assert.That(record["unseen_labels"]!.GetValue<string>(), Is.EqualTo(unseen[0]), "recorded with the run, so --collect reports it too");
+        Assert.That(new LabelEfficiencyExperiment(options, _ => new FakePretrainer(), _ => new FakeSegmenter()).Collect(_dataset, output).Warnings, Is.EqualTo(result.Warnings));
+
+        var seen = new LabelEfficiencyExperiment(Options(1), _ => new FakePretrainer(), _ => new FakeSegmenter()).Run(_dataset, Path.Combine(_root, "seen"));
+        Assert.That(seen.Warnings, Has.None.Contains("occur"), "no warning when every label was seen");
+    }
+
+    [Test]
     public void Options_AreValidatedPerValue_NamingTheProperty()
     {
         var sizes = Assert.Throws<ArgumentException>(() => _ = Options(1) with { Sizes = [2, 2] });
@@ -282,6 +306,9 @@ public sealed class FakeSeamStudyTests
 
         public List<int> TrainingSubjects { get; } = [];
 
+        /// <summary>The labels every fine-tuning reports as unseen.</summary>
+        public IReadOnlyList<int> Unseen { get; init; } = [];
+
         /// <summary>The width and height of every training stack given.</summary>
         public List<int> Sides { get; } = [];
 
@@ -292,7 +319,7 @@ public sealed class FakeSeamStudyTests
             Sides.AddRange(labelled.SelectMany(s => new[] { s.Width, s.Height }));
             var subjects = labelled.Select(s => s.SubjectId).Distinct().ToList();
             TrainingSubjects.Add(subjects.Count);
-            return new FineTuneResult(new LabelOneModel(classes!), 1, null, subjects, [], [1.0]);
+            return new FineTuneResult(new LabelOneModel(classes!), 1, null, subjects, [], [1.0]) { UnseenLabels = Unseen };
         }
     }
 

@@ -93,6 +93,29 @@ public class ArtifactTests
     }
 
     [Test]
+    public void FineTune_ReportsTheLabelsNoTrainingStackContains_ValidationStacksNotCounting()
+    {
+        var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = 2, BatchSize = 4, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);
+        var train = Synthetic.Cohort(1, size: 16, depth: 4);
+        var v = Synthetic.Stack("val", size: 16, depth: 4, seed: 3);
+        var valLabels = (int[])v.Labels!.Clone();
+        valLabels[0] = 42;
+        var validation = new SliceStack("val", v.Part, v.Width, v.Height, v.Depth, v.Image, valLabels);
+        var classes = LabelMap.Generic(train.SelectMany(s => s.Labels!).Concat([42, 43]));
+
+        var partial = seg.FineTune(train, classes: classes, validation: [validation]);
+        using (partial.Model)
+        {
+            Assert.That(partial.UnseenLabels, Is.EqualTo(new[] { 42, 43 }), "42 is only in the validation stack, which gives no gradient");
+        }
+        var full = seg.FineTune(train);
+        using (full.Model)
+        {
+            Assert.That(full.UnseenLabels, Is.Empty);
+        }
+    }
+
+    [Test]
     public void FineTune_RejectsUnlabelledStacks_AndLabelsOutsideTheClassMap()
     {
         var seg = new UNetSegmenter(new FineTuneOptions { Network = Tiny, Schedule = new TrainingSchedule { Epochs = 1, StepsPerEpoch = null, BatchSize = 10, LearningRate = 1e-3, MinLearningRate = 1e-5, WeightDecay = 1e-5, Seed = 0, LogInterval = 10 } }, ComputeDevice.Cpu);

@@ -75,6 +75,10 @@ internal static class FinetuneCommand
             var val = splits.Validation.Count > 0 ? TrainingData.Prepare(dataset, splits.Validation, prep, withLabels: true, output) : null;
             var segmenter = new UNetSegmenter(options, network.DeviceValue(parse));
             var console = ConsoleProgress.Console(output);
+            if (LabelCoverage.Warning(dataset.Labels, LabelCoverage.Unseen(dataset.Labels, train), trainSubjects) is string unseen)
+            {
+                LibraryWarning.Write(console, unseen);
+            }
             var result = TrainingData.WithProgress(console, $"finetune S={trainSubjects.Count}", p =>
                 segmenter.FineTune(train, initDir, dataset.Labels, checkpointDirectory: output0, validation: val, progress: p));
             using (result.Model)

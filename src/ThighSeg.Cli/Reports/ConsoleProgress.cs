@@ -13,12 +13,26 @@ namespace ThighSeg.Cli.Reports;
 /// </summary>
 internal static class ConsoleProgress
 {
-    public static IAnsiConsole Console(TextWriter output) => AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>The console for <paramref name="output"/>: live and coloured on a terminal, plain and unwrapped otherwise.</summary>
+    public static IAnsiConsole Console(TextWriter output)
     {
-        Out = new AnsiConsoleOutput(output),
-        Interactive = ReferenceEquals(output, System.Console.Out) ? InteractionSupport.Detect : InteractionSupport.No,
-        Ansi = ReferenceEquals(output, System.Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Interactive = ReferenceEquals(output, System.Console.Out) ? InteractionSupport.Detect : InteractionSupport.No,
+            Ansi = ReferenceEquals(output, System.Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
+        });
+        if (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected)
+        {
+            // Logs and files (SLURM output, CI, tests): Spectre would wrap every line at its default 80 columns, splitting
+            // a warning over lines that grep and the reader must join again. One message, one line.
+            console.Profile.Width = LogWidth;
+        }
+        return console;
+    }
+
+    /// <summary>The line width of output that is not a terminal: wide enough that no message wraps.</summary>
+    internal const int LogWidth = 4096;
 
     /// <summary>Runs <paramref name="work"/>, reporting its progress on <paramref name="console"/>.</summary>
     public static T Run<T>(IAnsiConsole console, Func<IProgress<ExperimentProgress>, T> work)

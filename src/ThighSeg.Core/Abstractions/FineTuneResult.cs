@@ -13,4 +13,10 @@ public sealed record FineTuneResult(
     double? BestValidationDice,
     IReadOnlyList<string> TrainingSubjects,
     IReadOnlyList<string> ValidationSubjects,
-    IReadOnlyList<double> LossHistory);
+    IReadOnlyList<double> LossHistory)
+{
+    /// <summary>Foreground label values of the label map that occur in no training stack (validation stacks do not
+    /// count: they give no gradient), ascending; the model never predicts them. Empty when every label was seen.
+    /// <see cref="Data.LabelCoverage.Warning"/> words it.</summary>
+    public IReadOnlyList<int> UnseenLabels { get; init; } = [];
+}

@@ -33,6 +33,7 @@ internal static class StudyReports
         var timings = new JsonObject();
         var warnings = new List<string>();
         var cropped = new SortedSet<string>(StringComparer.Ordinal);
+        var unseen = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var run in study.Plan)
         {
             var record = StudyStore.IsDone(study, run) ? StudyStore.ReadDone(study, run) : null;
@@ -47,6 +48,10 @@ internal static class StudyReports
                 {
                     cropped.Add(w.GetValue<string>());
                 }
+            }
+            if (record["unseen_labels"] is JsonValue u && u.GetValueKind() == JsonValueKind.String)
+            {
+                unseen.Add(u.GetValue<string>());
             }
             if (run.Kind == StudyRunKind.Pretrain)
             {
@@ -80,6 +85,7 @@ internal static class StudyReports
             }
             runs.Add(result with { Reused = !fresh.Contains(run.Index) });
         }
+        warnings.AddRange(unseen);
         if (PreparedSubject.DescribeCrops(cropped, "training subject(s)", "were not trained on") is string crops)
         {
             warnings.Add($"{crops} {LabelEfficiencyExperiment.FrameRemedy}");

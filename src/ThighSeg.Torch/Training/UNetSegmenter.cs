@@ -140,7 +140,10 @@ public sealed class UNetSegmenter : ISegmenter
                 DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
                 initDescription);
             var model = new UNetSegmentationModel(net, device, classes, provenance, null) { Performance = o.Performance };
-            return new FineTuneResult(model, bestEpoch, selector.BestDice, trainSubjects, valSubjects, run.LossHistory);
+            return new FineTuneResult(model, bestEpoch, selector.BestDice, trainSubjects, valSubjects, run.LossHistory)
+            {
+                UnseenLabels = LabelCoverage.Unseen(classes, trainStacks),
+            };
         }
         catch
         {
