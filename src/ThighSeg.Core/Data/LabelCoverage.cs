@@ -50,8 +50,8 @@ public static class LabelCoverage
         }
         string names = string.Join(", ", unseen.Select(v => $"{classes.Name(v)} ({v})"));
         string scans = trainingSubjects.Count == 1 ? $"the training scan ({trainingSubjects[0]})" : $"any of the {trainingSubjects.Count} training scans";
-        return $"{(unseen.Count == 1 ? "label" : "labels")} {names} {(unseen.Count == 1 ? "occurs" : "occur")} in no slice of {scans}: the model cannot learn "
-            + $"{(unseen.Count == 1 ? "it" : "them")} and will not predict {(unseen.Count == 1 ? "it" : "them")} (Dice 0 wherever present). "
+        var (label, occur, it) = unseen.Count == 1 ? ("label", "occurs", "it") : ("labels", "occur", "them");
+        return $"{label} {names} {occur} in no slice of {scans}: the model cannot learn {it} and will not predict {it} (Dice 0 wherever present). "
             + "Label a scan that covers that part of the thigh.";
     }
 }

@@ -44,20 +44,20 @@ internal static class StudyReports
             }
             foreach (var w in record["cropped"] as JsonArray ?? [])
             {
-                if (w?.GetValueKind() == JsonValueKind.String)
+                if (Text(w) is string crop)
                 {
-                    cropped.Add(w.GetValue<string>());
+                    cropped.Add(crop);
                 }
             }
-            if (record["unseen_labels"] is JsonValue u && u.GetValueKind() == JsonValueKind.String)
+            if (Text(record["unseen_labels"]) is string u)
             {
-                unseen.Add(u.GetValue<string>());
+                unseen.Add(u);
             }
             if (run.Kind == StudyRunKind.Pretrain)
             {
-                if (record["isolated_positions"] is JsonValue isolated && isolated.GetValueKind() == JsonValueKind.String)
+                if (Text(record["isolated_positions"]) is string isolated)
                 {
-                    warnings.Add(PretrainingWarning(run, isolated.GetValue<string>()));
+                    warnings.Add(PretrainingWarning(run, isolated));
                 }
                 timings[$"pretrain_{run.Method.Name()}_s"] = record["seconds"]?.GetValue<double>();
                 double loss = record["final_loss"]?.GetValue<double>() ?? double.NaN;
@@ -115,6 +115,10 @@ internal static class StudyReports
         AtomicFile.WriteAllText(files["provenance"], Provenance(o, torchTraining, study, runs, missing, timings, warnings, clock.Elapsed.TotalSeconds).ToJsonString(StudyStore.JsonOptions));
         return new ExperimentResult(output, runs, summary, comparisons, files, clock.Elapsed.TotalSeconds) { Warnings = warnings, Missing = missing };
     }
+
+    /// <summary>The string a completion record holds at <paramref name="node"/>, or null (absent, null or another kind).</summary>
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
     /// <summary>The warning text of a pretraining run: its method, then <paramref name="warning"/>.</summary>
     internal static string PretrainingWarning(StudyRun run, string warning) => $"{run.Method.Name()} pretraining: {warning}";
